@@ -1,0 +1,110 @@
+package domain
+
+import "time"
+
+// CompatSession is a session made through the Matrix legacy login API
+// (/_matrix/client/*/login) or imported from Synapse.
+type CompatSession struct {
+	ID               ID
+	UserID           ID
+	DeviceID         string // may be empty for deviceless imported tokens
+	BrowserSessionID *ID
+	IsSynapseAdmin   bool
+	CreatedAt        time.Time
+	FinishedAt       *time.Time
+	UserAgent        string
+	LastActiveAt     *time.Time
+	LastActiveIP     string
+	HumanName        string
+}
+
+// Active reports whether the session has not been finished.
+func (s *CompatSession) Active() bool { return s.FinishedAt == nil }
+
+// Finish ends the session.
+func (s *CompatSession) Finish(now time.Time) error {
+	if s.FinishedAt != nil {
+		return transitionError("compat session", "finished", "finished")
+	}
+	s.FinishedAt = &now
+	return nil
+}
+
+// CompatAccessToken is a legacy access token (mct_…, or syt_… when imported).
+type CompatAccessToken struct {
+	ID        ID
+	SessionID ID
+	Token     string
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+}
+
+// Valid reports whether the token has not expired at now.
+func (t *CompatAccessToken) Valid(now time.Time) bool {
+	return t.ExpiresAt == nil || now.Before(*t.ExpiresAt)
+}
+
+// CompatRefreshToken is a legacy refresh token (mcr_…, or syr_…).
+type CompatRefreshToken struct {
+	ID            ID
+	SessionID     ID
+	AccessTokenID ID
+	Token         string
+	CreatedAt     time.Time
+	ConsumedAt    *time.Time
+}
+
+// Consume marks the refresh token used.
+func (t *CompatRefreshToken) Consume(now time.Time) error {
+	if t.ConsumedAt != nil {
+		return transitionError("compat refresh token", "consumed", "consumed")
+	}
+	t.ConsumedAt = &now
+	return nil
+}
+
+// CompatSSOLogin is one m.login.sso round trip: pending → fulfilled (the
+// user approved in the browser) → exchanged (the client redeemed the
+// loginToken).
+type CompatSSOLogin struct {
+	ID               ID
+	RedirectURI      string
+	LoginToken       string
+	CreatedAt        time.Time
+	FulfilledAt      *time.Time
+	ExchangedAt      *time.Time
+	BrowserSessionID *ID
+	SessionID        *ID
+}
+
+// Stage names where the login is in its lifecycle.
+func (l *CompatSSOLogin) Stage() string {
+	switch {
+	case l.ExchangedAt != nil:
+		return "exchanged"
+	case l.FulfilledAt != nil:
+		return "fulfilled"
+	default:
+		return "pending"
+	}
+}
+
+// Fulfill records the user's approval in a browser session.
+func (l *CompatSSOLogin) Fulfill(now time.Time, browserSession ID) error {
+	if l.Stage() != "pending" {
+		return transitionError("compat sso login", l.Stage(), "fulfilled")
+	}
+	l.FulfilledAt = &now
+	l.BrowserSessionID = &browserSession
+	return nil
+}
+
+// Exchange records that the login token was redeemed for a compat session.
+func (l *CompatSSOLogin) Exchange(now time.Time, session ID) error {
+	if l.Stage() != "fulfilled" {
+		return transitionError("compat sso login", l.Stage(), "exchanged")
+	}
+	l.ExchangedAt = &now
+	l.SessionID = &session
+	return nil
+}

@@ -1,0 +1,56 @@
+package domain
+
+// Job payloads. Each is enqueued in the same transaction as the write that
+// causes it and run later by a worker. Kind names match upstream's queue
+// names so that logs and metrics read the same.
+
+// Job is implemented by every job payload.
+type Job interface {
+	Kind() string
+}
+
+// ProvisionUserJob creates or updates the user on the homeserver.
+type ProvisionUserJob struct {
+	UserID         ID     `json:"user_id"`
+	SetDisplayName string `json:"set_displayname,omitempty"`
+}
+
+func (ProvisionUserJob) Kind() string { return "provision-user" }
+
+// SyncDevicesJob pushes the user's current set of devices to the homeserver.
+type SyncDevicesJob struct {
+	UserID ID `json:"user_id"`
+}
+
+func (SyncDevicesJob) Kind() string { return "sync-devices" }
+
+// DeactivateUserJob ends every session of the user and deactivates the user
+// on the homeserver, erasing data when HSErase is set.
+type DeactivateUserJob struct {
+	UserID  ID   `json:"user_id"`
+	HSErase bool `json:"hs_erase"`
+}
+
+func (DeactivateUserJob) Kind() string { return "deactivate-user" }
+
+// ReactivateUserJob reactivates the user on the homeserver.
+type ReactivateUserJob struct {
+	UserID ID `json:"user_id"`
+}
+
+func (ReactivateUserJob) Kind() string { return "reactivate-user" }
+
+// SendEmailAuthenticationCodeJob mails a verification code.
+type SendEmailAuthenticationCodeJob struct {
+	EmailAuthenticationID ID     `json:"user_email_authentication_id"`
+	Language              string `json:"language"`
+}
+
+func (SendEmailAuthenticationCodeJob) Kind() string { return "send-email-authentication-code" }
+
+// SendAccountRecoveryEmailsJob mails recovery tickets.
+type SendAccountRecoveryEmailsJob struct {
+	RecoverySessionID ID `json:"user_recovery_session_id"`
+}
+
+func (SendAccountRecoveryEmailsJob) Kind() string { return "send-account-recovery-email" }

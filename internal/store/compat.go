@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"mas/internal/domain"
+)
+
+// CompatSessionRepository persists legacy Matrix login sessions.
+type CompatSessionRepository interface {
+	// Add stores a new session, assigning ID and CreatedAt.
+	Add(ctx context.Context, s *domain.CompatSession) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.CompatSession, error)
+	Finish(ctx context.Context, s *domain.CompatSession) error
+	FinishAllForUser(ctx context.Context, userID domain.ID) (int, error)
+	// ListActiveForDevice returns active sessions of the user holding deviceID.
+	ListActiveForDevice(ctx context.Context, userID domain.ID, deviceID string) ([]*domain.CompatSession, error)
+	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.CompatSession, error)
+	CountActiveForUser(ctx context.Context, userID domain.ID) (int, error)
+	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+}
+
+// CompatAccessTokenRepository persists legacy access tokens.
+type CompatAccessTokenRepository interface {
+	Add(ctx context.Context, sessionID domain.ID, token string, expiresAt *time.Time) (*domain.CompatAccessToken, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.CompatAccessToken, error)
+	FindByToken(ctx context.Context, token string) (*domain.CompatAccessToken, error)
+	// Expire sets the expiry to now (used when a refresh rotates it away).
+	Expire(ctx context.Context, t *domain.CompatAccessToken) error
+}
+
+// CompatRefreshTokenRepository persists legacy refresh tokens.
+type CompatRefreshTokenRepository interface {
+	Add(ctx context.Context, sessionID, accessTokenID domain.ID, token string) (*domain.CompatRefreshToken, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.CompatRefreshToken, error)
+	FindByToken(ctx context.Context, token string) (*domain.CompatRefreshToken, error)
+	// Consume marks the token used; ErrConflict if it already was.
+	Consume(ctx context.Context, t *domain.CompatRefreshToken) error
+}
+
+// CompatSSOLoginRepository persists m.login.sso round trips.
+type CompatSSOLoginRepository interface {
+	Add(ctx context.Context, redirectURI, loginToken string) (*domain.CompatSSOLogin, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.CompatSSOLogin, error)
+	FindByToken(ctx context.Context, loginToken string) (*domain.CompatSSOLogin, error)
+	Fulfill(ctx context.Context, l *domain.CompatSSOLogin, browserSessionID domain.ID) error
+	Exchange(ctx context.Context, l *domain.CompatSSOLogin, sessionID domain.ID) error
+}
+
+// PersonalSessionRepository persists personal-access-token sessions.
+type PersonalSessionRepository interface {
+	// Add stores a new session, assigning ID and CreatedAt.
+	Add(ctx context.Context, s *domain.PersonalSession) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.PersonalSession, error)
+	Revoke(ctx context.Context, s *domain.PersonalSession) error
+	ListActiveForActor(ctx context.Context, userID domain.ID) ([]*domain.PersonalSession, error)
+}
+
+// PersonalAccessTokenRepository persists mpt_ tokens by their SHA-256.
+type PersonalAccessTokenRepository interface {
+	Add(ctx context.Context, sessionID domain.ID, tokenSHA256 []byte, expiresAt *time.Time) (*domain.PersonalAccessToken, error)
+	FindBySHA256(ctx context.Context, sum []byte) (*domain.PersonalAccessToken, error)
+	// ActiveForSession returns the session's non-revoked token.
+	ActiveForSession(ctx context.Context, sessionID domain.ID) (*domain.PersonalAccessToken, error)
+	Revoke(ctx context.Context, t *domain.PersonalAccessToken) error
+}

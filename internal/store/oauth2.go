@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"mas/internal/domain"
+)
+
+// ClientRepository persists OAuth 2.0 clients.
+type ClientRepository interface {
+	// Add stores a new client, assigning ID and CreatedAt when zero.
+	// ErrConflict if the ID or the metadata digest already exists.
+	Add(ctx context.Context, c *domain.Client) error
+	// UpsertStatic creates or replaces a client from the configuration.
+	UpsertStatic(ctx context.Context, c *domain.Client) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.Client, error)
+	FindByMetadataDigest(ctx context.Context, digest string) (*domain.Client, error)
+	ListStatic(ctx context.Context) ([]*domain.Client, error)
+	// Delete removes a client and, by cascade, nothing else: callers finish
+	// its sessions first.
+	Delete(ctx context.Context, id domain.ID) error
+}
+
+// AuthorizationGrantRepository persists /authorize requests.
+type AuthorizationGrantRepository interface {
+	// Add stores a new grant, assigning ID and CreatedAt.
+	Add(ctx context.Context, g *domain.AuthorizationGrant) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.AuthorizationGrant, error)
+	FindByCode(ctx context.Context, code string) (*domain.AuthorizationGrant, error)
+	Fulfill(ctx context.Context, g *domain.AuthorizationGrant, browserSessionID domain.ID) error
+	Exchange(ctx context.Context, g *domain.AuthorizationGrant, sessionID domain.ID) error
+	Cancel(ctx context.Context, g *domain.AuthorizationGrant) error
+}
+
+// DeviceCodeGrantRepository persists RFC 8628 device authorizations.
+type DeviceCodeGrantRepository interface {
+	// Add stores a new grant, assigning ID and CreatedAt. ErrConflict if
+	// the user code or device code collides.
+	Add(ctx context.Context, g *domain.DeviceCodeGrant) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.DeviceCodeGrant, error)
+	FindByUserCode(ctx context.Context, userCode string) (*domain.DeviceCodeGrant, error)
+	FindByDeviceCode(ctx context.Context, deviceCode string) (*domain.DeviceCodeGrant, error)
+	Fulfill(ctx context.Context, g *domain.DeviceCodeGrant, browserSessionID domain.ID) error
+	Reject(ctx context.Context, g *domain.DeviceCodeGrant, browserSessionID domain.ID) error
+	Exchange(ctx context.Context, g *domain.DeviceCodeGrant, sessionID domain.ID) error
+}
+
+// SessionRepository persists OAuth 2.0 sessions.
+type SessionRepository interface {
+	// Add stores a new session, assigning ID and CreatedAt.
+	Add(ctx context.Context, s *domain.Session) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.Session, error)
+	// Finish ends the session; ErrConflict if already finished.
+	Finish(ctx context.Context, s *domain.Session) error
+	FinishAllForUser(ctx context.Context, userID domain.ID) (int, error)
+	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.Session, error)
+	CountActiveForUser(ctx context.Context, userID domain.ID) (int, error)
+	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+}
+
+// AccessTokenRepository persists OAuth 2.0 access tokens.
+type AccessTokenRepository interface {
+	Add(ctx context.Context, sessionID domain.ID, token string, expiresAt *time.Time) (*domain.AccessToken, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.AccessToken, error)
+	FindByToken(ctx context.Context, token string) (*domain.AccessToken, error)
+	// Revoke invalidates the token; ErrConflict if already revoked.
+	Revoke(ctx context.Context, t *domain.AccessToken) error
+	// MarkUsed sets FirstUsedAt if it is unset.
+	MarkUsed(ctx context.Context, t *domain.AccessToken) error
+}
+
+// RefreshTokenRepository persists OAuth 2.0 refresh tokens.
+type RefreshTokenRepository interface {
+	Add(ctx context.Context, sessionID domain.ID, accessTokenID *domain.ID, token string) (*domain.RefreshToken, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.RefreshToken, error)
+	FindByToken(ctx context.Context, token string) (*domain.RefreshToken, error)
+	// Consume marks the token rotated into next; ErrConflict if it was
+	// consumed or revoked concurrently (only one rotation can win).
+	Consume(ctx context.Context, t *domain.RefreshToken, next domain.ID) error
+	Revoke(ctx context.Context, t *domain.RefreshToken) error
+}

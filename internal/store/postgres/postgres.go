@@ -1,0 +1,143 @@
+// Package postgres is the production backend: PostgreSQL through pgx's
+// database/sql driver. Several service replicas may share one database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"mas/internal/clock"
+	"mas/internal/domain"
+	"mas/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrationLockKey is the advisory lock that serialises migrations between
+// replicas starting at the same time. Advisory locks are session-scoped, so
+// they do not work behind a transaction-mode pooler (pgBouncer): point
+// migrations at the database directly.
+const migrationLockKey int64 = 0x6d61735f6d696772 // "mas_migr"
+
+// Options configure Open.
+type Options struct {
+	DSN            string
+	MaxConns       int
+	MinConns       int
+	ConnectTimeout time.Duration
+	IdleTimeout    time.Duration
+	MaxLifetime    time.Duration
+	Clock          clock.Clock
+	IDs            *domain.IDGenerator
+}
+
+// Store is the PostgreSQL store, with access to what the job queue needs.
+type Store struct {
+	*sqlstore.Store
+	driver *riverdatabasesql.Driver
+}
+
+// Open connects and checks the connection. It does not migrate.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	db, err := sql.Open("pgx", opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		db.SetMaxOpenConns(opts.MaxConns)
+	}
+	if opts.MinConns > 0 {
+		db.SetMaxIdleConns(opts.MinConns)
+	}
+	if opts.IdleTimeout > 0 {
+		db.SetConnMaxIdleTime(opts.IdleTimeout)
+	}
+	if opts.MaxLifetime > 0 {
+		db.SetConnMaxLifetime(opts.MaxLifetime)
+	}
+	pingCtx := ctx
+	if opts.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		pingCtx, cancel = context.WithTimeout(ctx, opts.ConnectTimeout)
+		defer cancel()
+	}
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot connect: %w", err)
+	}
+	driver := riverdatabasesql.New(db)
+	inserter, err := river.NewClient(driver, &river.Config{})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: job queue client: %w", err)
+	}
+	s := sqlstore.New(sqlstore.Options{
+		DB:         db,
+		Dialect:    sqlstore.Postgres,
+		Clock:      opts.Clock,
+		IDs:        opts.IDs,
+		River:      inserter,
+		IsConflict: isConflict,
+	})
+	return &Store{Store: s, driver: driver}, nil
+}
+
+func isConflict(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505" // unique_violation
+}
+
+// RiverDriver returns the job queue driver bound to this database.
+func (s *Store) RiverDriver() *riverdatabasesql.Driver { return s.driver }
+
+// Migrations returns the embedded schema migrations.
+func Migrations() ([]sqlstore.Migration, error) {
+	return sqlstore.LoadMigrations(migrationFS, "migrations")
+}
+
+// Migrate applies pending schema and job-queue migrations while holding an
+// advisory lock, so that replicas starting together migrate one at a time
+// and the later ones find nothing left to do.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	migrations, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+		return nil, fmt.Errorf("postgres: taking the migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey) //nolint:errcheck // closing the session releases it too
+
+	applied, err := sqlstore.ApplyMigrations(ctx, conn, sqlstore.Postgres, migrations, s.Now())
+	if err != nil {
+		return applied, err
+	}
+	migrator, err := rivermigrate.New(s.driver, nil)
+	if err != nil {
+		return applied, fmt.Errorf("postgres: job queue migrations: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return applied, fmt.Errorf("postgres: job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		applied = append(applied, fmt.Sprintf("river_%03d", v.Version))
+	}
+	return applied, nil
+}

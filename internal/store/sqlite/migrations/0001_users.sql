@@ -1,0 +1,42 @@
+-- Users and what hangs directly off them. Times are INTEGER microseconds
+-- since the Unix epoch (UTC); IDs are 26-character ULID text.
+CREATE TABLE users (
+    user_id           TEXT PRIMARY KEY,
+    username          TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    locked_at         INTEGER,
+    deactivated_at    INTEGER,
+    can_request_admin INTEGER NOT NULL DEFAULT 0,
+    is_guest          INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+
+CREATE TABLE user_passwords (
+    user_password_id TEXT PRIMARY KEY,
+    user_id          TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    hashed_password  TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    upgraded_from_id TEXT REFERENCES user_passwords (user_password_id) ON DELETE SET NULL,
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX user_passwords_user ON user_passwords (user_id, user_password_id);
+
+CREATE TABLE user_emails (
+    user_email_id TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    email         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX user_emails_email_lower ON user_emails (lower(email));
+CREATE INDEX user_emails_user ON user_emails (user_id);
+
+CREATE TABLE user_sessions (
+    user_session_id TEXT PRIMARY KEY,
+    user_id         TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    created_at      INTEGER NOT NULL,
+    finished_at     INTEGER,
+    user_agent      TEXT,
+    last_active_at  INTEGER,
+    last_active_ip  TEXT
+);
+CREATE INDEX user_sessions_user_active ON user_sessions (user_id, finished_at);

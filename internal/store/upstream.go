@@ -1,0 +1,39 @@
+package store
+
+import (
+	"context"
+
+	"mas/internal/domain"
+)
+
+// UpstreamProviderRepository mirrors the configured upstream providers.
+type UpstreamProviderRepository interface {
+	// Upsert creates or replaces the provider with p.ID, re-enabling it.
+	Upsert(ctx context.Context, p *domain.UpstreamProvider) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.UpstreamProvider, error)
+	// List returns all providers ordered by UIOrder then ID.
+	List(ctx context.Context) ([]*domain.UpstreamProvider, error)
+	Disable(ctx context.Context, id domain.ID) error
+	Delete(ctx context.Context, id domain.ID) error
+}
+
+// UpstreamLinkRepository persists (provider, subject) → user links.
+type UpstreamLinkRepository interface {
+	// Add creates a link; ErrConflict if (provider, subject) exists.
+	Add(ctx context.Context, providerID domain.ID, subject string, userID *domain.ID, humanAccountName string) (*domain.UpstreamLink, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.UpstreamLink, error)
+	FindBySubject(ctx context.Context, providerID domain.ID, subject string) (*domain.UpstreamLink, error)
+	// Associate sets the user of an unassociated link; ErrConflict otherwise.
+	Associate(ctx context.Context, l *domain.UpstreamLink, userID domain.ID) error
+	ListForUser(ctx context.Context, userID domain.ID) ([]*domain.UpstreamLink, error)
+	Remove(ctx context.Context, id domain.ID) error
+}
+
+// UpstreamSessionRepository persists upstream login attempts.
+type UpstreamSessionRepository interface {
+	// Add stores a new attempt, assigning ID and CreatedAt.
+	Add(ctx context.Context, s *domain.UpstreamAuthSession) error
+	Lookup(ctx context.Context, id domain.ID) (*domain.UpstreamAuthSession, error)
+	Complete(ctx context.Context, s *domain.UpstreamAuthSession) error
+	Consume(ctx context.Context, s *domain.UpstreamAuthSession, browserSessionID domain.ID) error
+}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"mas/internal/domain"
+)
+
+// UserRepository persists users. Usernames are unique case-insensitively.
+type UserRepository interface {
+	// Add creates a user; ErrConflict if the username is taken.
+	Add(ctx context.Context, username string) (*domain.User, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.User, error)
+	// FindByUsername matches case-insensitively.
+	FindByUsername(ctx context.Context, username string) (*domain.User, error)
+	// Update writes the mutable fields (locked, deactivated, admin flag).
+	Update(ctx context.Context, u *domain.User) error
+	// ListAdmins returns users allowed to request admin, oldest first.
+	ListAdmins(ctx context.Context) ([]*domain.User, error)
+	// Count returns the number of users.
+	Count(ctx context.Context) (int, error)
+}
+
+// PasswordRepository keeps each user's password history.
+type PasswordRepository interface {
+	Add(ctx context.Context, userID domain.ID, hashed string, version int, upgradedFrom *domain.ID) (*domain.Password, error)
+	// Active returns the newest password; ErrNotFound if the user has none.
+	Active(ctx context.Context, userID domain.ID) (*domain.Password, error)
+}
+
+// UserEmailRepository persists confirmed addresses. An address belongs to
+// at most one user, compared case-insensitively.
+type UserEmailRepository interface {
+	// Add attaches an address; ErrConflict if any user already has it.
+	Add(ctx context.Context, userID domain.ID, email string) (*domain.UserEmail, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.UserEmail, error)
+	FindByEmail(ctx context.Context, email string) (*domain.UserEmail, error)
+	ListForUser(ctx context.Context, userID domain.ID) ([]*domain.UserEmail, error)
+	Remove(ctx context.Context, id domain.ID) error
+	// RemoveAllForUser deletes every address of the user (deactivation).
+	RemoveAllForUser(ctx context.Context, userID domain.ID) (int, error)
+}
+
+// BrowserSessionRepository persists web logins and their authentications.
+type BrowserSessionRepository interface {
+	Add(ctx context.Context, userID domain.ID, userAgent string) (*domain.BrowserSession, error)
+	Lookup(ctx context.Context, id domain.ID) (*domain.BrowserSession, error)
+	// Finish ends the session; ErrConflict if it was already finished.
+	Finish(ctx context.Context, s *domain.BrowserSession) error
+	// FinishAllForUser ends every active session of the user.
+	FinishAllForUser(ctx context.Context, userID domain.ID) (int, error)
+	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.BrowserSession, error)
+	// Authenticate records a password or upstream authentication.
+	Authenticate(ctx context.Context, sessionID domain.ID, passwordID, upstreamSessionID *domain.ID) (*domain.Authentication, error)
+	// LastAuthentication returns the newest authentication; ErrNotFound if none.
+	LastAuthentication(ctx context.Context, sessionID domain.ID) (*domain.Authentication, error)
+	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+}
