@@ -54,3 +54,8 @@ type SendAccountRecoveryEmailsJob struct {
 }
 
 func (SendAccountRecoveryEmailsJob) Kind() string { return "send-account-recovery-email" }
+
+// PruneStalePolicyDataJob deletes old versions of the dynamic policy data.
+type PruneStalePolicyDataJob struct{}
+
+func (PruneStalePolicyDataJob) Kind() string { return "prune-stale-policy-data" }

@@ -40,3 +40,13 @@ type PersonalAccessToken struct {
 func (t *PersonalAccessToken) Valid(now time.Time) bool {
 	return t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
 }
+
+// Revoke withdraws the token; regenerating a session's token revokes the
+// previous one first.
+func (t *PersonalAccessToken) Revoke(now time.Time) error {
+	if t.RevokedAt != nil {
+		return transitionError("personal access token", "revoked", "revoked")
+	}
+	t.RevokedAt = &now
+	return nil
+}

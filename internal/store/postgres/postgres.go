@@ -4,14 +4,15 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
@@ -38,8 +39,11 @@ type Options struct {
 	ConnectTimeout time.Duration
 	IdleTimeout    time.Duration
 	MaxLifetime    time.Duration
-	Clock          clock.Clock
-	IDs            *domain.IDGenerator
+	// ConfigureTLS, when set, adjusts the TLS settings parsed from the
+	// DSN (inline CA and client certificates cannot be written in one).
+	ConfigureTLS func(*tls.Config) error
+	Clock        clock.Clock
+	IDs          *domain.IDGenerator
 }
 
 // Store is the PostgreSQL store, with access to what the job queue needs.
@@ -50,10 +54,26 @@ type Store struct {
 
 // Open connects and checks the connection. It does not migrate.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	db, err := sql.Open("pgx", opts.DSN)
+	connConfig, err := pgx.ParseConfig(opts.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, fmt.Errorf("postgres: invalid connection settings: %w", err)
 	}
+	if opts.ConfigureTLS != nil {
+		if connConfig.TLSConfig == nil {
+			connConfig.TLSConfig = &tls.Config{ServerName: connConfig.Host, MinVersion: tls.VersionTLS12}
+		}
+		if err := opts.ConfigureTLS(connConfig.TLSConfig); err != nil {
+			return nil, fmt.Errorf("postgres: TLS settings: %w", err)
+		}
+		for _, fb := range connConfig.Fallbacks {
+			if fb.TLSConfig != nil {
+				if err := opts.ConfigureTLS(fb.TLSConfig); err != nil {
+					return nil, fmt.Errorf("postgres: TLS settings: %w", err)
+				}
+			}
+		}
+	}
+	db := stdlib.OpenDB(*connConfig)
 	if opts.MaxConns > 0 {
 		db.SetMaxOpenConns(opts.MaxConns)
 	}

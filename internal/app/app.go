@@ -1,0 +1,115 @@
+// Package app builds the running service from a configuration: the store,
+// the keys, the homeserver connection, the HTTP listeners and the job
+// worker. The CLI and the end-to-end tests both start the service through
+// it, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/riverqueue/river/riverdriver"
+
+	"mas/internal/clock"
+	"mas/internal/config"
+	"mas/internal/domain"
+	"mas/internal/encrypt"
+	"mas/internal/homeserver"
+	"mas/internal/keys"
+	"mas/internal/routes"
+	"mas/internal/store"
+	"mas/internal/templates"
+)
+
+// App is an opened service: every component built, nothing listening yet.
+type App struct {
+	Config     *config.Config
+	Logger     *slog.Logger
+	Clock      clock.Clock
+	Rand       io.Reader
+	Store      store.Store
+	Keys       *keys.KeySet
+	Encrypter  *encrypt.Encrypter
+	Homeserver homeserver.Connection
+	Templates  *templates.Templates
+	URLs       *routes.URLBuilder
+
+	db     db
+	driver riverdriver.Driver[*sql.Tx]
+}
+
+// db is what the app needs from a concrete backend beyond store.Store.
+type db interface {
+	store.Store
+	Migrate(ctx context.Context) ([]string, error)
+	DB() *sql.DB
+}
+
+// Options let tests replace the clock and randomness.
+type Options struct {
+	Clock clock.Clock
+	Rand  io.Reader
+}
+
+// Open builds every component from cfg. It connects to the database but
+// neither migrates nor listens. Any failure is returned with what it was
+// about, and whatever was opened is closed again.
+func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
+	return OpenWith(ctx, cfg, logger, Options{})
+}
+
+// OpenWith is Open with injected clock and randomness.
+func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	a := &App{Config: cfg, Logger: logger, Clock: opts.Clock, Rand: opts.Rand}
+	if a.Clock == nil {
+		a.Clock = clock.System{}
+	}
+	if a.Rand == nil {
+		a.Rand = rand.Reader
+	}
+	sec, err := loadSecrets(cfg, a.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a.Keys, a.Encrypter = sec.keys, sec.encrypter
+
+	if a.URLs, err = routes.NewURLBuilder(cfg.HTTP.PublicBase, cfg.HTTP.Issuer); err != nil {
+		return nil, fmt.Errorf("http.public_base: %w", err)
+	}
+	if a.Templates, err = loadTemplates(cfg, logger); err != nil {
+		return nil, err
+	}
+	if a.Homeserver, err = homeserverConnection(cfg); err != nil {
+		return nil, err
+	}
+	ids := domain.NewIDGenerator(a.Rand)
+	if a.db, a.driver, err = openStore(ctx, cfg, a.Clock, ids); err != nil {
+		return nil, err
+	}
+	a.Store = a.db
+	return a, nil
+}
+
+// Migrate applies pending migrations and returns what it applied.
+func (a *App) Migrate(ctx context.Context) ([]string, error) {
+	applied, err := a.db.Migrate(ctx)
+	if err != nil {
+		return applied, fmt.Errorf("migrating the database: %w", err)
+	}
+	return applied, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	if a.db != nil {
+		return a.db.Close()
+	}
+	return nil
+}

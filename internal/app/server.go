@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"mas/internal/httpserver"
+	"mas/internal/jobs"
+	"mas/internal/store/postgres"
+	"mas/internal/store/sqlite"
+	"mas/internal/store/sqlstore"
+	"mas/internal/templates"
+)
+
+// ServerOptions are the `server` command's flags.
+type ServerOptions struct {
+	NoMigrate bool
+	NoWorker  bool
+	NoSync    bool
+}
+
+// shutdownGrace is how long in-flight requests and jobs get after SIGTERM.
+const shutdownGrace = 60 * time.Second
+
+// Server is a started HTTP server (and worker); tests use it to find the
+// bound addresses.
+type Server struct {
+	HTTP   *httpserver.Server
+	Worker *jobs.Runner
+}
+
+// RunServer prepares the database, starts the listeners and the worker, and
+// serves until ctx is cancelled, then shuts down gracefully.
+func (a *App) RunServer(ctx context.Context, opts ServerOptions) error {
+	srv, err := a.StartServer(ctx, opts)
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("server started", "listeners", describeAddrs(srv.HTTP))
+	select {
+	case <-ctx.Done():
+	case err := <-waitErr(srv.HTTP):
+		if err != nil {
+			a.Logger.Error("HTTP server failed", "error", err)
+		}
+	}
+	a.Logger.Info("shutting down")
+	return srv.Stop(context.Background())
+}
+
+// StartServer does everything RunServer does up to serving, and returns.
+// Nothing is left running when it fails.
+func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
+	if err := a.prepareSchema(ctx, opts.NoMigrate); err != nil {
+		return nil, err
+	}
+	hs, err := a.httpServer()
+	if err != nil {
+		return nil, err
+	}
+	srv := &Server{HTTP: hs}
+	if !opts.NoWorker {
+		if srv.Worker, err = a.worker(); err != nil {
+			return nil, err
+		}
+		if err := srv.Worker.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := hs.Start(ctx); err != nil {
+		if srv.Worker != nil {
+			srv.Worker.Stop(context.Background()) //nolint:errcheck // already failing
+		}
+		return nil, err
+	}
+	return srv, nil
+}
+
+// Stop shuts the listeners down, then the worker, within the grace period.
+func (s *Server) Stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, shutdownGrace)
+	defer cancel()
+	err := s.HTTP.Shutdown(ctx)
+	if s.Worker != nil {
+		err = errors.Join(err, s.Worker.Stop(ctx))
+	}
+	return err
+}
+
+func waitErr(s *httpserver.Server) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- s.Wait() }()
+	return ch
+}
+
+// prepareSchema migrates, or with --no-migrate refuses to run on a schema
+// that is behind this binary.
+func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
+	if !noMigrate {
+		applied, err := a.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			a.Logger.Info("applied database migrations", "count", len(applied))
+		}
+		return nil
+	}
+	var migrations []sqlstore.Migration
+	var err error
+	if a.db.Backend() == "sqlite" {
+		migrations, err = sqlite.Migrations()
+	} else {
+		migrations, err = postgres.Migrations()
+	}
+	if err != nil {
+		return err
+	}
+	pending, err := sqlstore.Pending(ctx, a.db.DB(), migrations)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("the database schema is out of date (%d pending migration(s), first %s): run `mas-cli database migrate` or start without --no-migrate", len(pending), pending[0])
+	}
+	return nil
+}
+
+// httpServer builds the listeners with every resource mounted.
+func (a *App) httpServer() (*httpserver.Server, error) {
+	ls, err := listeners(a.Config)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := a.Config.HTTP.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	serviceName := a.Config.Branding.ServiceName
+	return httpserver.New(httpserver.Options{
+		Listeners:      ls,
+		TrustedProxies: proxies,
+		Logger:         a.Logger,
+		Mounts:         a.mounts(),
+		Health:         a.Store.Ping,
+		Templates:      a.Templates,
+		PageCommon:     func(*http.Request) templates.Common { return templates.NewCommon(a.URLs, serviceName) },
+		Registerer:     registry,
+		Gatherer:       registry,
+		Rand:           a.Rand,
+	})
+}
+
+// mounts maps each listener resource to the handlers that serve it.
+// Resources whose handlers are not built yet answer with the 404 page.
+func (a *App) mounts() map[string]httpserver.MountFunc {
+	return map[string]httpserver.MountFunc{}
+}
+
+func describeAddrs(s *httpserver.Server) string {
+	var parts []string
+	for name, addrs := range s.Addrs() {
+		for _, addr := range addrs {
+			parts = append(parts, name+"="+addr.String())
+		}
+	}
+	return strings.Join(parts, " ")
+}

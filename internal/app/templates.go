@@ -1,0 +1,52 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"mas/internal/config"
+	"mas/internal/templates"
+)
+
+// TemplatesMarker must exist in `templates.path` for the directory to
+// override the built-in templates. Upstream's default path holds Jinja
+// templates in another syntax; the marker keeps a config copied from
+// upstream from pointing us at files we cannot read.
+const TemplatesMarker = ".mas-go-templates"
+
+func templateOverrideDir(cfg *config.Config, logger *slog.Logger) string {
+	dir := cfg.Templates.Path
+	if dir == "" {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(dir, TemplatesMarker)); err != nil {
+		if _, statErr := os.Stat(dir); statErr == nil && logger != nil {
+			logger.Info("templates.path has no "+TemplatesMarker+" marker; using the built-in templates", "path", dir)
+		}
+		return ""
+	}
+	return dir
+}
+
+func loadTemplates(cfg *config.Config, logger *slog.Logger) (*templates.Templates, error) {
+	t, err := templates.Load(templateOverrideDir(cfg, logger))
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return t, nil
+}
+
+// CheckTemplates loads and renders every template with its samples,
+// returning how many there are.
+func CheckTemplates(cfg *config.Config) (int, error) {
+	t, err := loadTemplates(cfg, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.Check(); err != nil {
+		return 0, fmt.Errorf("templates: %w", err)
+	}
+	return len(templates.Names()), nil
+}

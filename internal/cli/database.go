@@ -1,0 +1,13 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+func newDatabaseCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "database",
+		Short: "Manage the database",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newDatabaseMigrateCommand(g))
+	return cmd
+}

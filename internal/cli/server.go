@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"mas/internal/app"
+)
+
+func newServerCommand(g *globals) *cobra.Command {
+	var opts app.ServerOptions
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the HTTP server (and, unless --no-worker, the job worker)",
+		Long: "Migrates the database (unless --no-migrate), synchronises clients and\n" +
+			"providers from the configuration (unless --no-sync), then serves every\n" +
+			"configured listener until SIGTERM or SIGINT.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.RunServer(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.NoMigrate, "no-migrate", false, "do not apply pending database migrations (refuse to start if any are pending)")
+	cmd.Flags().BoolVar(&opts.NoWorker, "no-worker", false, "do not run the job worker in this process")
+	cmd.Flags().BoolVar(&opts.NoSync, "no-sync", false, "do not synchronise clients and upstream providers from the configuration")
+	return cmd
+}

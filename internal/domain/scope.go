@@ -1,0 +1,40 @@
+package domain
+
+import "strings"
+
+// Matrix scopes, in their stable (MSC2967 as merged) and unstable forms.
+const (
+	ScopeOpenID               = "openid"
+	ScopeEmail                = "email"
+	ScopeMatrixAPI            = "urn:matrix:client:api:*"
+	ScopeMatrixAPIUnstable    = "urn:matrix:org.matrix.msc2967.client:api:*"
+	ScopeDevicePrefix         = "urn:matrix:client:device:"
+	ScopeDevicePrefixUnstable = "urn:matrix:org.matrix.msc2967.client:device:"
+	ScopeSynapseAdmin         = "urn:synapse:admin:*"
+	ScopeMASAdmin             = "urn:mas:admin"
+	ScopeMASGraphQL           = "urn:mas:graphql:*"
+)
+
+// DeviceID returns the device named by a device scope token, in either form.
+func DeviceID(scopeToken string) (string, bool) {
+	if id, ok := strings.CutPrefix(scopeToken, ScopeDevicePrefix); ok && id != "" {
+		return id, true
+	}
+	if id, ok := strings.CutPrefix(scopeToken, ScopeDevicePrefixUnstable); ok && id != "" {
+		return id, true
+	}
+	return "", false
+}
+
+// DevicesInScope returns every distinct device named in a scope list.
+func DevicesInScope(scope []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range scope {
+		if id, ok := DeviceID(s); ok && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

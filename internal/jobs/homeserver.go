@@ -1,0 +1,195 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/riverqueue/river"
+
+	"mas/internal/domain"
+	"mas/internal/homeserver"
+	"mas/internal/store"
+)
+
+// provisionUserWorker creates or updates the user on the homeserver with
+// the service's view of it (emails, lock), then resynchronises its devices.
+type provisionUserWorker struct {
+	river.WorkerDefaults[domain.ProvisionUserJob]
+	d Deps
+}
+
+func (w *provisionUserWorker) Work(ctx context.Context, job *river.Job[domain.ProvisionUserJob]) error {
+	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		// The user was deleted since: nothing left to provision.
+		return river.JobCancel(fmt.Errorf("user %s no longer exists", job.Args.UserID))
+	}
+	if err != nil {
+		return err
+	}
+	emails, err := w.d.Store.UserEmails().ListForUser(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	addresses := make([]string, 0, len(emails))
+	for _, e := range emails {
+		addresses = append(addresses, e.Email)
+	}
+	req := homeserver.ProvisionRequest{
+		Localpart: user.Username,
+		Emails:    homeserver.Set(addresses),
+		Locked:    user.LockedAt != nil,
+	}
+	if job.Args.SetDisplayName != "" {
+		req.DisplayName = homeserver.Set(job.Args.SetDisplayName)
+	}
+	created, err := w.d.Homeserver.ProvisionUser(ctx, req)
+	if err != nil {
+		return fmt.Errorf("provisioning %s: %w", user.Username, err)
+	}
+	w.d.Logger.Info("provisioned user on the homeserver", "user_id", user.ID.String(), "username", user.Username, "created", created)
+	return w.d.Store.Jobs().Enqueue(ctx, domain.SyncDevicesJob{UserID: user.ID})
+}
+
+// syncDevicesWorker pushes the set of devices the user's active sessions
+// hold. Ending a session schedules it, so a device disappears from the
+// homeserver (and Synapse drops its cached token) when its last session ends.
+type syncDevicesWorker struct {
+	river.WorkerDefaults[domain.SyncDevicesJob]
+	d Deps
+}
+
+func (w *syncDevicesWorker) Work(ctx context.Context, job *river.Job[domain.SyncDevicesJob]) error {
+	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("user %s no longer exists", job.Args.UserID))
+	}
+	if err != nil {
+		return err
+	}
+	devices, err := activeDevices(ctx, w.d.Store, user.ID)
+	if err != nil {
+		return err
+	}
+	if err := w.d.Homeserver.SyncDevices(ctx, user.Username, devices); err != nil {
+		return fmt.Errorf("syncing devices of %s: %w", user.Username, err)
+	}
+	return nil
+}
+
+// activeDevices is the union of the devices of the user's active compat,
+// OAuth 2.0 and personal sessions, sorted for stable requests.
+func activeDevices(ctx context.Context, s store.Store, userID domain.ID) ([]string, error) {
+	set := map[string]bool{}
+	compat, err := s.CompatSessions().ListActiveForUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range compat {
+		if c.DeviceID != "" {
+			set[c.DeviceID] = true
+		}
+	}
+	oauth, err := s.Sessions().ListActiveForUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range oauth {
+		for _, d := range domain.DevicesInScope(o.Scope) {
+			set[d] = true
+		}
+	}
+	personal, err := s.PersonalSessions().ListActiveForActor(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range personal {
+		for _, d := range domain.DevicesInScope(p.Scope) {
+			set[d] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// deactivateUserWorker ends everything the user has locally, then
+// deactivates (and optionally erases) the user on the homeserver. The local
+// part is idempotent, so a retry after a homeserver failure is safe.
+type deactivateUserWorker struct {
+	river.WorkerDefaults[domain.DeactivateUserJob]
+	d Deps
+}
+
+func (w *deactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.DeactivateUserJob]) error {
+	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("user %s no longer exists", job.Args.UserID))
+	}
+	if err != nil {
+		return err
+	}
+	err = store.WithTx(ctx, w.d.Store, func(tx store.Tx) error {
+		if user.DeactivatedAt == nil {
+			if err := user.Deactivate(w.d.Clock.Now()); err != nil {
+				return err
+			}
+			if err := tx.Users().Update(ctx, user); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.BrowserSessions().FinishAllForUser(ctx, user.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Sessions().FinishAllForUser(ctx, user.ID); err != nil {
+			return err
+		}
+		if _, err := tx.CompatSessions().FinishAllForUser(ctx, user.ID); err != nil {
+			return err
+		}
+		personal, err := tx.PersonalSessions().ListActiveForActor(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range personal {
+			if err := tx.PersonalSessions().Revoke(ctx, p); err != nil {
+				return err
+			}
+		}
+		_, err = tx.UserEmails().RemoveAllForUser(ctx, user.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deactivating %s locally: %w", user.Username, err)
+	}
+	if err := w.d.Homeserver.DeleteUser(ctx, user.Username, job.Args.HSErase); err != nil {
+		return fmt.Errorf("deactivating %s on the homeserver: %w", user.Username, err)
+	}
+	w.d.Logger.Info("deactivated user", "user_id", user.ID.String(), "username", user.Username, "erase", job.Args.HSErase)
+	return nil
+}
+
+// reactivateUserWorker reactivates the user on the homeserver.
+type reactivateUserWorker struct {
+	river.WorkerDefaults[domain.ReactivateUserJob]
+	d Deps
+}
+
+func (w *reactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.ReactivateUserJob]) error {
+	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("user %s no longer exists", job.Args.UserID))
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.d.Homeserver.ReactivateUser(ctx, user.Username); err != nil {
+		return fmt.Errorf("reactivating %s on the homeserver: %w", user.Username, err)
+	}
+	return nil
+}

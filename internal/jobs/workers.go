@@ -1,0 +1,59 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/riverqueue/river"
+
+	"mas/internal/clock"
+	"mas/internal/domain"
+	"mas/internal/homeserver"
+	"mas/internal/store"
+)
+
+// Deps are what the job workers act on.
+type Deps struct {
+	Store      store.Store
+	Homeserver homeserver.Connection
+	Clock      clock.Clock
+	Logger     *slog.Logger
+}
+
+// Workers registers a worker for every job kind.
+func Workers(d Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &provisionUserWorker{d: d})
+	river.AddWorker(w, &syncDevicesWorker{d: d})
+	river.AddWorker(w, &deactivateUserWorker{d: d})
+	river.AddWorker(w, &reactivateUserWorker{d: d})
+	river.AddWorker(w, &prunePolicyDataWorker{d: d})
+	return w
+}
+
+// DefaultSchedules are the recurring jobs every deployment runs.
+func DefaultSchedules() []Schedule {
+	return []Schedule{
+		{Name: "prune-stale-policy-data", Spec: "0 0 2 * * *", Job: func() domain.Job { return domain.PruneStalePolicyDataJob{} }},
+	}
+}
+
+// policyDataKept is how many versions of the dynamic policy data survive
+// pruning: enough to roll back a mistake, small enough to stay tidy.
+const policyDataKept = 10
+
+type prunePolicyDataWorker struct {
+	river.WorkerDefaults[domain.PruneStalePolicyDataJob]
+	d Deps
+}
+
+func (w *prunePolicyDataWorker) Work(ctx context.Context, _ *river.Job[domain.PruneStalePolicyDataJob]) error {
+	n, err := w.d.Store.PolicyData().Prune(ctx, policyDataKept)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.d.Logger.Info("pruned stale policy data", "deleted", n)
+	}
+	return nil
+}

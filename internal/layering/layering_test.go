@@ -1,0 +1,144 @@
+// Package layering holds the test that keeps package dependencies pointing
+// one way: domain ← store ← protocol, web and jobs ← httpserver ← app ← cli.
+package layering
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "mas"
+
+// rank orders the packages: a package may only import packages of a
+// strictly lower rank. A new package must be given a rank here, which
+// forces a conscious decision about where it sits.
+var rank = map[string]int{
+	"internal/domain":      0,
+	"internal/clock":       0,
+	"internal/tokens":      0,
+	"internal/encrypt":     0,
+	"internal/keys":        0,
+	"internal/requestctx":  0,
+	"internal/routes":      0,
+	"internal/layering":    0,
+	"internal/config":      1,
+	"internal/templates":   1,
+	"internal/store":       1,
+	"internal/homeserver":  1,
+	"internal/passwords":   1,
+	"internal/policy":      1,
+	"internal/email":       1,
+	"internal/sqlstore":    2, // internal/store/sqlstore, see prefixRank
+	"internal/jobs":        4,
+	"internal/oauth":       4,
+	"internal/compat":      4,
+	"internal/web":         4,
+	"internal/admin":       4,
+	"internal/upstream":    4,
+	"internal/httpserver":  5,
+	"internal/app":         6,
+	"internal/cli":         7,
+	"cmd/mas-cli":          8,
+}
+
+// prefixRank ranks sub-packages that sit apart from their parent.
+var prefixRank = map[string]int{
+	"internal/clock/clocktest":           1,
+	"internal/store/sqlstore":            2,
+	"internal/store/storetest":           2,
+	"internal/store/sqlite":              3,
+	"internal/store/postgres":            3,
+	"internal/store/postgres/pgtest":     3,
+	"internal/homeserver/synapse":        2,
+	"internal/homeserver/homeservertest": 2,
+}
+
+// onlyFrom lists packages that just a few others may import.
+var onlyFrom = map[string][]string{
+	// Packages take option structs of their own; only the wiring reads
+	// the configuration.
+	"internal/config": {"internal/app", "internal/cli"},
+	// The concrete backends are chosen in one place.
+	"internal/store/sqlite":   {"internal/app", "internal/cli"},
+	"internal/store/postgres": {"internal/app", "internal/cli"},
+	// Fakes are for tests only.
+	"internal/homeserver/homeservertest": {},
+	"internal/store/storetest":           {},
+	"internal/store/postgres/pgtest":     {},
+	"internal/clock/clocktest":           {},
+}
+
+// forbiddenStd lists standard packages a package must not use.
+var forbiddenStd = map[string][]string{
+	"internal/domain": {"net/http", "database/sql", "os"},
+	"internal/store":  {"net/http", "database/sql"},
+}
+
+func rankOf(pkg string) (int, bool) {
+	if r, ok := prefixRank[pkg]; ok {
+		return r, true
+	}
+	// Sub-packages inherit the rank of their nearest ranked parent.
+	for p := pkg; p != ""; {
+		if r, ok := rank[p]; ok {
+			return r, true
+		}
+		i := strings.LastIndex(p, "/")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0, false
+}
+
+func TestLayering(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module+"/")
+		pr, ok := rankOf(pkg)
+		if !ok {
+			t.Errorf("%s has no rank: add it to layering_test.go", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			for _, bad := range forbiddenStd[pkg] {
+				if imp == bad {
+					t.Errorf("%s must not import %s", pkg, imp)
+				}
+			}
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module+"/")
+			if allowed, ok := onlyFrom[dep]; ok && !contains(allowed, pkg) {
+				t.Errorf("%s must not import %s (only %v may)", pkg, dep, allowed)
+			}
+			dr, ok := rankOf(dep)
+			if !ok {
+				continue // reported on its own line
+			}
+			if dr >= pr {
+				t.Errorf("%s (rank %d) must not import %s (rank %d): dependencies point one way", pkg, pr, dep, dr)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

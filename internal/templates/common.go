@@ -1,0 +1,58 @@
+package templates
+
+import "mas/internal/routes"
+
+// Common is the data every page needs for its layout. Each page struct
+// embeds it, so templates read .ServiceName or .Links.Login directly and a
+// later field added here reaches every page at once.
+type Common struct {
+	// Lang is the BCP 47 language of the page; empty renders as "en".
+	Lang string
+	// ServiceName is the human name of this deployment (branding).
+	ServiceName string
+	// CSRFToken is put into forms by pages that post back; handlers fill it
+	// from the CSRF cookie machinery.
+	CSRFToken string
+	// Links are ready-to-use hrefs, so templates never spell paths.
+	Links Links
+}
+
+// Links are the hrefs shared by the layout and most pages, already carrying
+// the public base's path.
+type Links struct {
+	Index    string
+	Login    string
+	Logout   string
+	Register string
+	Account  string
+}
+
+// NewCommon fills the links from urls; callers then set CSRFToken and Lang
+// per request. A nil urls leaves the links empty, and the layout then simply
+// omits them.
+func NewCommon(urls *routes.URLBuilder, serviceName string) Common {
+	c := Common{Lang: "en", ServiceName: serviceName}
+	if urls != nil {
+		c.Links = Links{
+			Index:    urls.Relative(routes.Index),
+			Login:    urls.Relative(routes.Login),
+			Logout:   urls.Relative(routes.Logout),
+			Register: urls.Relative(routes.Register),
+			Account:  urls.Relative(routes.Account),
+		}
+	}
+	return c
+}
+
+// sampleCommon is the Common used by every Sample: a base with a path, so
+// that samples show links that carry a prefix.
+func sampleCommon() Common {
+	urls, err := routes.NewURLBuilder("https://auth.example.com/prefix/", "")
+	if err != nil {
+		// The literal above is valid; keep samples usable regardless.
+		urls = nil
+	}
+	c := NewCommon(urls, "Example Authentication Service")
+	c.CSRFToken = "sample-csrf-token"
+	return c
+}
