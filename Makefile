@@ -11,12 +11,12 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
 
-# Creates a development configuration on first run (SQLite, standalone
-# homeserver stub disabled until configured), then starts the server.
+# Creates a configuration on first run (fresh secrets and keys, embedded
+# SQLite database in ./mas.db), then starts the server.
 run: build
 	@if [ ! -f $(CONFIG) ]; then \
 		echo "No $(CONFIG): generating a development configuration"; \
-		$(BIN) config generate --dev -o $(CONFIG); \
+		$(BIN) config generate -o $(CONFIG); \
 	fi
 	$(BIN) server -c $(CONFIG)
 

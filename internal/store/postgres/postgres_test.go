@@ -3,8 +3,11 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
+	"os"
 	"testing"
 
+	"mas/internal/clock"
 	"mas/internal/clock/clocktest"
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -13,11 +16,36 @@ import (
 	"mas/internal/store/storetest"
 )
 
+// template is a migrated database each test copies: copying is far faster
+// than running every migration per test.
+var template string
+
+func TestMain(m *testing.M) {
+	name, drop, err := pgtest.Template(func(dsn string) error {
+		ctx := context.Background()
+		s, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Clock: clock.System{}, IDs: domain.NewIDGenerator(rand.Reader)})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		_, err = s.Migrate(ctx)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	template = name
+	code := m.Run()
+	drop()
+	os.Exit(code)
+}
+
 func open(t *testing.T, clk *clocktest.Fake) store.Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := postgres.Open(ctx, postgres.Options{
-		DSN:   pgtest.NewDatabase(t),
+		DSN:   pgtest.NewDatabaseFrom(t, template),
 		Clock: clk,
 		IDs:   domain.NewIDGenerator(rand.Reader),
 	})
@@ -25,8 +53,13 @@ func open(t *testing.T, clk *clocktest.Fake) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
+	// Migrating a copy of the template must find nothing to do.
+	applied, err := s.Migrate(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(applied) != 0 {
+		t.Fatalf("template was not fully migrated: applied %v", applied)
 	}
 	return s
 }
@@ -34,3 +67,27 @@ func open(t *testing.T, clk *clocktest.Fake) store.Store {
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
 
 func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, open) }
+
+// TestMigrateFromEmpty runs every migration on an empty database, twice.
+func TestMigrateFromEmpty(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, postgres.Options{DSN: pgtest.NewDatabase(t), Clock: clock.System{}, IDs: domain.NewIDGenerator(rand.Reader)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) == 0 {
+		t.Fatal("no migrations applied to an empty database")
+	}
+	second, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second) != 0 {
+		t.Fatalf("second run applied %v", second)
+	}
+}
