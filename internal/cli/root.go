@@ -78,6 +78,10 @@ func newRootCommand(g *globals) *cobra.Command {
 	root.PersistentFlags().StringArrayVarP(&g.configFiles, "config", "c", nil,
 		"configuration file (repeatable, merged in order; default: $MAS_CONFIG, colon-separated, or config.yaml)")
 	root.CompletionOptions.DisableDefaultCmd = true
+	// Upstream (clap) answers both -V and --version with "mas-cli <version>";
+	// scripts written against it should keep working.
+	root.Flags().BoolP("version", "V", false, "print the version and exit")
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 
 	server := newServerCommand(g)
 	root.RunE = server.RunE
@@ -89,9 +93,16 @@ func newRootCommand(g *globals) *cobra.Command {
 		newConfigCommand(g),
 		newDatabaseCommand(g),
 		newTemplatesCommand(g),
+		newDoctorCommand(g),
 	)
 	return root
 }
+
+// showHelp is the RunE of commands that only group subcommands. Without a
+// RunE cobra treats them as help topics and answers an unknown subcommand
+// (`mas-cli config chek`) with the help text and exit code 0; with one, their
+// cobra.NoArgs rejects it.
+func showHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 
 // configPaths resolves which files to read: the -c flags, else MAS_CONFIG
 // (colon-separated), else config.yaml.
