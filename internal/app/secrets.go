@@ -70,3 +70,23 @@ func CheckSecrets(cfg *config.Config) error {
 	}
 	return errors.Join(problems...)
 }
+
+// CheckKeyMaterial loads only the signing keys and TLS certificates: the
+// checks that structural validation cannot make, run even when validation
+// failed so that `config check` reports everything in one go.
+func CheckKeyMaterial(cfg *config.Config) error {
+	var problems []error
+	if signing, err := cfg.Secrets.SigningKeys(); err != nil {
+		problems = append(problems, err)
+	} else {
+		for _, k := range signing {
+			if _, err := keys.ParsePrivateKey(keys.Spec{KID: k.Kid, Data: k.Key, Password: k.Password, Source: k.Source}); err != nil {
+				problems = append(problems, fmt.Errorf("secrets: %w", err))
+			}
+		}
+	}
+	if _, err := listeners(cfg); err != nil {
+		problems = append(problems, err)
+	}
+	return errors.Join(problems...)
+}

@@ -44,15 +44,18 @@ func (a *App) RunServer(ctx context.Context, opts ServerOptions) error {
 		return err
 	}
 	a.Logger.Info("server started", "listeners", describeAddrs(srv.HTTP))
+	var serveErr error
 	select {
 	case <-ctx.Done():
-	case err := <-waitErr(srv.HTTP):
-		if err != nil {
-			a.Logger.Error("HTTP server failed", "error", err)
+	case serveErr = <-waitErr(srv.HTTP):
+		if serveErr != nil {
+			a.Logger.Error("HTTP server failed", "error", serveErr)
 		}
 	}
 	a.Logger.Info("shutting down")
-	return srv.Stop(context.Background())
+	// A listener that died on its own is a failure even if the rest shut
+	// down cleanly: the process must not exit 0 for a supervisor.
+	return errors.Join(serveErr, srv.Stop(context.Background()))
 }
 
 // StartServer does everything RunServer does up to serving, and returns.
@@ -70,15 +73,17 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 		if srv.Worker, err = a.worker(); err != nil {
 			return nil, err
 		}
+	}
+	// Bind the listeners before starting the worker: a bind conflict is the
+	// likeliest start-up failure, and failing it must not have run any job.
+	if err := hs.Start(ctx); err != nil {
+		return nil, err
+	}
+	if srv.Worker != nil {
 		if err := srv.Worker.Start(ctx); err != nil {
+			hs.Shutdown(context.Background()) //nolint:errcheck // already failing
 			return nil, err
 		}
-	}
-	if err := hs.Start(ctx); err != nil {
-		if srv.Worker != nil {
-			srv.Worker.Stop(context.Background()) //nolint:errcheck // already failing
-		}
-		return nil, err
 	}
 	return srv, nil
 }
@@ -128,7 +133,7 @@ func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
 		return err
 	}
 	if len(pending) > 0 {
-		return fmt.Errorf("the database schema is out of date (%d pending migration(s), first %s): run `mas-cli database migrate` or start without --no-migrate", len(pending), pending[0])
+		return fmt.Errorf("the database schema is out of date (%d pending schema migration(s), first %s): run `mas-cli database migrate` or start without --no-migrate", len(pending), pending[0])
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"mas/internal/config"
 	"mas/internal/templates"
@@ -33,7 +34,7 @@ func templateOverrideDir(cfg *config.Config, logger *slog.Logger) string {
 func loadTemplates(cfg *config.Config, logger *slog.Logger) (*templates.Templates, error) {
 	t, err := templates.Load(templateOverrideDir(cfg, logger))
 	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
+		return nil, templatesError(err)
 	}
 	return t, nil
 }
@@ -46,7 +47,16 @@ func CheckTemplates(cfg *config.Config) (int, error) {
 		return 0, err
 	}
 	if err := t.Check(); err != nil {
-		return 0, fmt.Errorf("templates: %w", err)
+		return 0, templatesError(err)
 	}
 	return len(templates.Names()), nil
+}
+
+// templatesError names the templates as the culprit, once: most errors of
+// the templates package already start with "templates:".
+func templatesError(err error) error {
+	if strings.HasPrefix(err.Error(), "templates:") {
+		return err
+	}
+	return fmt.Errorf("templates: %w", err)
 }

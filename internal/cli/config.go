@@ -7,6 +7,7 @@ func newConfigCommand(g *globals) *cobra.Command {
 		Use:   "config",
 		Short: "Check, print and generate configuration files",
 		Args:  cobra.NoArgs,
+		RunE:  showHelp,
 	}
 	cmd.AddCommand(
 		newConfigCheckCommand(g),

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"mas/internal/app"
+	"mas/internal/config"
 )
 
 func newConfigCheckCommand(g *globals) *cobra.Command {
@@ -17,9 +19,17 @@ func newConfigCheckCommand(g *globals) *cobra.Command {
 			"database or the homeserver.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
+			cfg, err := config.Load(g.configPaths())
 			if err != nil {
 				return err
+			}
+			// Report structural problems and unusable key material together,
+			// so one run shows everything to fix.
+			if verr := cfg.Validate(); verr != nil {
+				if kerr := app.CheckKeyMaterial(cfg); kerr != nil {
+					verr = errors.Join(verr, kerr)
+				}
+				return fmt.Errorf("invalid configuration:\n%w", verr)
 			}
 			if err := app.CheckSecrets(cfg); err != nil {
 				return fmt.Errorf("invalid configuration:\n%w", err)

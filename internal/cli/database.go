@@ -7,6 +7,7 @@ func newDatabaseCommand(g *globals) *cobra.Command {
 		Use:   "database",
 		Short: "Manage the database",
 		Args:  cobra.NoArgs,
+		RunE:  showHelp,
 	}
 	cmd.AddCommand(newDatabaseMigrateCommand(g))
 	return cmd

@@ -31,5 +31,9 @@ func newServerCommand(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.NoMigrate, "no-migrate", false, "do not apply pending database migrations (refuse to start if any are pending)")
 	cmd.Flags().BoolVar(&opts.NoWorker, "no-worker", false, "do not run the job worker in this process")
 	cmd.Flags().BoolVar(&opts.NoSync, "no-sync", false, "do not synchronise clients and upstream providers from the configuration")
+	// Upstream's deprecated --migrate (migrating is the default) still parses.
+	var deprecatedMigrate bool
+	cmd.Flags().BoolVar(&deprecatedMigrate, "migrate", false, "deprecated: migrations run by default")
+	_ = cmd.Flags().MarkHidden("migrate")
 	return cmd
 }

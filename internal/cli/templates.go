@@ -7,6 +7,7 @@ func newTemplatesCommand(g *globals) *cobra.Command {
 		Use:   "templates",
 		Short: "Work with the HTML templates",
 		Args:  cobra.NoArgs,
+		RunE:  showHelp,
 	}
 	cmd.AddCommand(newTemplatesCheckCommand(g))
 	return cmd

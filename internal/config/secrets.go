@@ -139,9 +139,9 @@ func (s *SecretsConfig) SigningKeys() ([]SigningKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		src := path
+		src := path + ".key"
 		if k.KeyFile != "" {
-			src = k.KeyFile
+			src = path + ".key_file (" + k.KeyFile + ")"
 		}
 		out = append(out, SigningKey{Kid: k.Kid, Key: key, Password: pw, Source: src})
 	}

@@ -40,6 +40,10 @@ type Options struct {
 	Schedules []Schedule
 	// ID names this worker in the queue tables; defaults to river's.
 	ID string
+	// RetryPolicy decides when a failed job runs again. Nil keeps river's
+	// exponential backoff (attempt^4 seconds), which production relies on;
+	// tests swap in a short fixed delay so a retry is observed quickly.
+	RetryPolicy river.ClientRetryPolicy
 }
 
 // Runner works the queue until stopped.
@@ -56,6 +60,7 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, opts 
 	if rescue <= timeout {
 		return nil, fmt.Errorf("jobs: rescue delay (%s) must exceed the job timeout (%s)", rescue, timeout)
 	}
+	poll := cmp.Or(opts.PollInterval, time.Second)
 	periodic, err := periodicJobs(opts.Schedules)
 	if err != nil {
 		return nil, err
@@ -67,8 +72,12 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, opts 
 		Workers:              workers,
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: rescue,
-		FetchPollInterval:    cmp.Or(opts.PollInterval, time.Second),
-		PeriodicJobs:         periodic,
+		FetchPollInterval:    poll,
+		// River refuses a poll interval below its fetch cooldown, so a short
+		// MAS_JOBS_POLL_INTERVAL lowers the cooldown with it.
+		FetchCooldown: min(poll, river.FetchCooldownDefault),
+		PeriodicJobs:  periodic,
+		RetryPolicy:   opts.RetryPolicy,
 		// Keep finished jobs long enough to investigate, like upstream's
 		// 30-day queue cleanup.
 		CompletedJobRetentionPeriod: 30 * 24 * time.Hour,
@@ -80,9 +89,12 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, opts 
 	return &Runner{client: client, logger: logger}, nil
 }
 
-// Start begins working jobs in the background.
+// Start begins working jobs in the background. Cancelling ctx does not
+// stop the runner: callers typically pass the context that a signal
+// cancels, and river would treat that as an abrupt stop, cancelling the
+// jobs in flight instead of letting them finish. Stop is what shuts down.
 func (r *Runner) Start(ctx context.Context) error {
-	if err := r.client.Start(ctx); err != nil {
+	if err := r.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: starting the worker: %w", err)
 	}
 	return nil
@@ -94,7 +106,11 @@ func (r *Runner) Stop(ctx context.Context) error {
 	err := r.client.Stop(ctx)
 	if err != nil {
 		r.logger.Warn("jobs did not finish in time; cancelling them", "error", err)
-		return r.client.StopAndCancel(context.WithoutCancel(ctx))
+		// Cancelled jobs are retried later; give them a moment to notice,
+		// but never block shutdown on a job that ignores cancellation.
+		cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return r.client.StopAndCancel(cancelCtx)
 	}
 	return nil
 }

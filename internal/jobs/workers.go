@@ -22,6 +22,14 @@ type Deps struct {
 
 // Workers registers a worker for every job kind.
 func Workers(d Deps) *river.Workers {
+	// The workers log on success and stamp deactivations; a missing logger
+	// or clock would otherwise panic only once a job succeeds.
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
 	w := river.NewWorkers()
 	river.AddWorker(w, &provisionUserWorker{d: d})
 	river.AddWorker(w, &syncDevicesWorker{d: d})
