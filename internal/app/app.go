@@ -20,6 +20,7 @@ import (
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
 	"mas/internal/keys"
+	"mas/internal/passwords"
 	"mas/internal/routes"
 	"mas/internal/store"
 	"mas/internal/templates"
@@ -36,7 +37,9 @@ type App struct {
 	Encrypter  *encrypt.Encrypter
 	Homeserver homeserver.Connection
 	Templates  *templates.Templates
-	URLs       *routes.URLBuilder
+	// Passwords is nil when password authentication is disabled.
+	Passwords *passwords.Manager
+	URLs      *routes.URLBuilder
 
 	db     db
 	driver riverdriver.Driver[*sql.Tx]
@@ -82,6 +85,9 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 
 	if a.URLs, err = routes.NewURLBuilder(cfg.HTTP.PublicBase, cfg.HTTP.Issuer); err != nil {
 		return nil, fmt.Errorf("http.public_base: %w", err)
+	}
+	if a.Passwords, err = passwordManager(cfg, a.Rand); err != nil {
+		return nil, err
 	}
 	if a.Templates, err = loadTemplates(cfg, logger); err != nil {
 		return nil, err

@@ -93,6 +93,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newConfigCommand(g),
 		newDatabaseCommand(g),
 		newTemplatesCommand(g),
+		newManageCommand(g),
 		newDoctorCommand(g),
 	)
 	return root
