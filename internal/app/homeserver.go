@@ -5,6 +5,7 @@ import (
 
 	"mas/internal/config"
 	"mas/internal/homeserver"
+	"mas/internal/homeserver/standalone"
 	"mas/internal/homeserver/synapse"
 )
 
@@ -12,6 +13,9 @@ func homeserverConnection(cfg *config.Config) (homeserver.Connection, error) {
 	secret, err := cfg.Matrix.SecretValue()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Matrix.Kind == config.HomeserverStandalone {
+		return standalone.New(cfg.Matrix.Homeserver, secret), nil
 	}
 	conn, err := synapse.NewForKind(string(cfg.Matrix.Kind), synapse.Options{
 		Endpoint:   cfg.Matrix.Endpoint,

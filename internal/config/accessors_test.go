@@ -82,9 +82,9 @@ func TestSigningKeys(t *testing.T) {
 	}
 	want := []string{
 		"|testdata/files/keys/p384.pem|",
-		"inline-ec|secrets.keys[0]|",
-		"|testdata/files/signing-p256.pem|",
-		"encrypted|testdata/files/signing-encrypted.pem|hunter2",
+		"inline-ec|secrets.keys[0].key|",
+		"|secrets.keys[1].key_file (testdata/files/signing-p256.pem)|",
+		"encrypted|secrets.keys[2].key_file (testdata/files/signing-encrypted.pem)|hunter2",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)

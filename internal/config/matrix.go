@@ -20,10 +20,14 @@ const (
 	HomeserverSynapseReadOnly HomeserverKind = "synapse_read_only"
 	HomeserverSynapseLegacy   HomeserverKind = "synapse_legacy"
 	HomeserverSynapseModern   HomeserverKind = "synapse_modern"
+	// HomeserverStandalone is this implementation's extension for trying
+	// the service without a homeserver: nothing is provisioned anywhere.
+	// It must be chosen explicitly and is announced at every start.
+	HomeserverStandalone HomeserverKind = "standalone"
 )
 
 func (HomeserverKind) enumValues() []string {
-	return []string{"synapse", "synapse_read_only", "synapse_legacy", "synapse_modern"}
+	return []string{"synapse", "synapse_read_only", "synapse_legacy", "synapse_modern", "standalone"}
 }
 
 func (m *MatrixConfig) setDefaults() {

@@ -54,6 +54,7 @@ var prefixRank = map[string]int{
 	"internal/store/postgres":            3,
 	"internal/store/postgres/pgtest":     3,
 	"internal/homeserver/synapse":        2,
+	"internal/homeserver/standalone":     2,
 	"internal/homeserver/homeservertest": 2,
 }
 
