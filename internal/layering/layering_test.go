@@ -31,6 +31,7 @@ var rank = map[string]int{
 	"internal/policy":     1,
 	"internal/email":      1,
 	"internal/ratelimit":  1,
+	"internal/doctor":     1,
 	"internal/session":    3,
 	"internal/sqlstore":   2, // internal/store/sqlstore, see prefixRank
 	"internal/jobs":       4,
@@ -42,6 +43,7 @@ var rank = map[string]int{
 	"internal/httpserver": 5,
 	"internal/app":        6,
 	"internal/cli":        7,
+	"internal/testenv":    7,
 	"cmd/mas-cli":         8,
 }
 
@@ -62,15 +64,16 @@ var prefixRank = map[string]int{
 var onlyFrom = map[string][]string{
 	// Packages take option structs of their own; only the wiring reads
 	// the configuration.
-	"internal/config": {"internal/app", "internal/cli"},
+	"internal/config": {"internal/app", "internal/cli", "internal/testenv"},
 	// The concrete backends are chosen in one place.
 	"internal/store/sqlite":   {"internal/app", "internal/cli"},
 	"internal/store/postgres": {"internal/app", "internal/cli"},
 	// Fakes are for tests only.
-	"internal/homeserver/homeservertest": {},
+	"internal/homeserver/homeservertest": {"internal/testenv"},
 	"internal/store/storetest":           {},
-	"internal/store/postgres/pgtest":     {},
-	"internal/clock/clocktest":           {},
+	"internal/store/postgres/pgtest":     {"internal/testenv"},
+	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
+	"internal/testenv":                   {},
 }
 
 // forbiddenStd lists standard packages a package must not use.
