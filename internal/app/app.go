@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river/riverdriver"
 
@@ -43,6 +44,7 @@ type App struct {
 
 	db     db
 	driver riverdriver.Driver[*sql.Tx]
+	opts   Options
 }
 
 // db is what the app needs from a concrete backend beyond store.Store.
@@ -52,10 +54,12 @@ type db interface {
 	DB() *sql.DB
 }
 
-// Options let tests replace the clock and randomness.
+// Options let tests replace the clock, randomness and queue latency.
 type Options struct {
 	Clock clock.Clock
 	Rand  io.Reader
+	// JobPollInterval overrides how often the worker looks for jobs.
+	JobPollInterval time.Duration
 }
 
 // Open builds every component from cfg. It connects to the database but
@@ -70,7 +74,7 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	if logger == nil {
 		logger = slog.Default()
 	}
-	a := &App{Config: cfg, Logger: logger, Clock: opts.Clock, Rand: opts.Rand}
+	a := &App{Config: cfg, Logger: logger, Clock: opts.Clock, Rand: opts.Rand, opts: opts}
 	if a.Clock == nil {
 		a.Clock = clock.System{}
 	}

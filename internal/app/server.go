@@ -64,7 +64,16 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 	if err := a.prepareSchema(ctx, opts.NoMigrate); err != nil {
 		return nil, err
 	}
-	hs, err := a.httpServer()
+	if !opts.NoSync {
+		if _, err := a.SyncConfig(ctx, false, false); err != nil {
+			return nil, err
+		}
+	}
+	h, err := a.buildHandlers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := a.httpServer(h)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +114,10 @@ func waitErr(s *httpserver.Server) <-chan error {
 	return ch
 }
 
+// PrepareSchema refuses to go on when the schema is behind this binary
+// (for commands that must not migrate on their own).
+func (a *App) PrepareSchema(ctx context.Context) error { return a.prepareSchema(ctx, true) }
+
 // prepareSchema migrates, or with --no-migrate refuses to run on a schema
 // that is behind this binary.
 func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
@@ -139,7 +152,7 @@ func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
 }
 
 // httpServer builds the listeners with every resource mounted.
-func (a *App) httpServer() (*httpserver.Server, error) {
+func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 	ls, err := listeners(a.Config)
 	if err != nil {
 		return nil, err
@@ -155,7 +168,7 @@ func (a *App) httpServer() (*httpserver.Server, error) {
 		Listeners:      ls,
 		TrustedProxies: proxies,
 		Logger:         a.Logger,
-		Mounts:         a.mounts(),
+		Mounts:         h.mounts(),
 		Health:         a.Store.Ping,
 		Templates:      a.Templates,
 		PageCommon:     func(*http.Request) templates.Common { return templates.NewCommon(a.URLs, serviceName) },
@@ -163,12 +176,6 @@ func (a *App) httpServer() (*httpserver.Server, error) {
 		Gatherer:       registry,
 		Rand:           a.Rand,
 	})
-}
-
-// mounts maps each listener resource to the handlers that serve it.
-// Resources whose handlers are not built yet answer with the 404 page.
-func (a *App) mounts() map[string]httpserver.MountFunc {
-	return map[string]httpserver.MountFunc{}
 }
 
 func describeAddrs(s *httpserver.Server) string {

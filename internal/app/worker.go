@@ -33,6 +33,9 @@ func (a *App) worker() (*jobs.Runner, error) {
 	if opts.PollInterval, err = envDuration("MAS_JOBS_POLL_INTERVAL"); err != nil {
 		return nil, err
 	}
+	if a.opts.JobPollInterval > 0 {
+		opts.PollInterval = a.opts.JobPollInterval
+	}
 	return jobs.NewRunner(a.driver, workers, opts)
 }
 

@@ -13,6 +13,7 @@ func newConfigCommand(g *globals) *cobra.Command {
 		newConfigCheckCommand(g),
 		newConfigDumpCommand(g),
 		newConfigGenerateCommand(g),
+		newConfigSyncCommand(g),
 	)
 	return cmd
 }

@@ -44,6 +44,7 @@ var rank = map[string]int{
 	"internal/app":        6,
 	"internal/cli":        7,
 	"internal/testenv":    7,
+	"internal/e2e":        8,
 	"cmd/mas-cli":         8,
 }
 

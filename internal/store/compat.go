@@ -28,6 +28,9 @@ type CompatAccessTokenRepository interface {
 	FindByToken(ctx context.Context, token string) (*domain.CompatAccessToken, error)
 	// Expire sets the expiry to now (used when a refresh rotates it away).
 	Expire(ctx context.Context, t *domain.CompatAccessToken) error
+	// FindForIntrospection returns the token with its session and user in
+	// one indexed query, for the homeserver's introspection requests.
+	FindForIntrospection(ctx context.Context, token string) (*domain.CompatAccessToken, *domain.CompatSession, *domain.User, error)
 }
 
 // CompatRefreshTokenRepository persists legacy refresh tokens.
@@ -64,4 +67,8 @@ type PersonalAccessTokenRepository interface {
 	// ActiveForSession returns the session's non-revoked token.
 	ActiveForSession(ctx context.Context, sessionID domain.ID) (*domain.PersonalAccessToken, error)
 	Revoke(ctx context.Context, t *domain.PersonalAccessToken) error
+	// FindForIntrospection returns the token with its session, the user
+	// the session acts as and, for a user-owned session, the owner (nil
+	// when a client owns it), in one indexed query.
+	FindForIntrospection(ctx context.Context, sum []byte) (*domain.PersonalAccessToken, *domain.PersonalSession, *domain.User, *domain.User, error)
 }

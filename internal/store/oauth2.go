@@ -68,6 +68,10 @@ type AccessTokenRepository interface {
 	Revoke(ctx context.Context, t *domain.AccessToken) error
 	// MarkUsed sets FirstUsedAt if it is unset.
 	MarkUsed(ctx context.Context, t *domain.AccessToken) error
+	// FindForIntrospection returns the token with its session and the
+	// session's user (nil for a client-credentials session) in one indexed
+	// query: the homeserver asks for this on every uncached request.
+	FindForIntrospection(ctx context.Context, token string) (*domain.AccessToken, *domain.Session, *domain.User, error)
 }
 
 // RefreshTokenRepository persists OAuth 2.0 refresh tokens.

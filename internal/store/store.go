@@ -57,6 +57,7 @@ type Repos interface {
 	Sessions() SessionRepository
 	AccessTokens() AccessTokenRepository
 	RefreshTokens() RefreshTokenRepository
+	ClientAssertions() ClientAssertionRepository
 
 	CompatSessions() CompatSessionRepository
 	CompatAccessTokens() CompatAccessTokenRepository

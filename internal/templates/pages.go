@@ -14,6 +14,16 @@ const (
 var registry = []pageSpec{
 	page[NotFoundPage](PageNotFound),
 	page[ErrorPage](PageError),
+	page[IndexPage](PageIndex),
+	page[LoginPage](PageLogin),
+	page[AccountLockedPage](PageAccountLocked),
+	page[ConsentPage](PageConsent),
+	page[PolicyViolationPage](PagePolicyViolation),
+	page[DeviceLinkPage](PageDeviceLink),
+	page[DeviceConsentPage](PageDeviceConsent),
+	page[FormPostPage](PageFormPost),
+	page[CompatSSOPage](PageCompatSSO),
+	page[CompatLoginPolicyViolationPage](PageCompatLoginPolicyViolation),
 }
 
 // NotFoundPage is the fallback for unmatched paths, on every listener.

@@ -28,7 +28,7 @@ import (
 var embedded embed.FS
 
 // layoutFiles are parsed into every page's template set, before the page.
-var layoutFiles = []string{"base.html"}
+var layoutFiles = []string{"base.html", "components.html"}
 
 // Templates holds the parsed template sets, one per page. It is safe for
 // concurrent use, including Reload while pages are being rendered.

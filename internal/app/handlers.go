@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"mas/internal/compat"
+	"mas/internal/config"
+	"mas/internal/httpserver"
+	"mas/internal/oauth"
+	"mas/internal/ratelimit"
+	"mas/internal/session"
+	"mas/internal/web"
+)
+
+// handlers are the per-area HTTP handlers, built once and mounted on every
+// listener that serves their resource.
+type handlers struct {
+	oauth  *oauth.Handler
+	web    *web.Handler
+	compat *compat.Handler
+}
+
+// buildHandlers wires every handler from the opened components. It runs
+// after migrations because the policy reads dynamic data from the store.
+func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
+	cfg := a.Config
+	engine, err := policyEngine(ctx, cfg, a.Store)
+	if err != nil {
+		return nil, err
+	}
+	limits, err := ratelimit.NewSet(rateLimits(cfg.RateLimiting), ratelimit.Options{Now: a.Clock.Now})
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := session.New(session.Options{
+		Store:     a.Store,
+		Encrypter: a.Encrypter,
+		URLs:      a.URLs,
+		Clock:     a.Clock,
+		Rand:      a.Rand,
+	})
+	if err != nil {
+		return nil, err
+	}
+	serviceName := cfg.Branding.ServiceName
+	o := &oauth.Handler{
+		Store:      a.Store,
+		Keys:       a.Keys,
+		Encrypter:  a.Encrypter,
+		Homeserver: a.Homeserver,
+		Policy:     engine,
+		Passwords:  a.Passwords,
+		Limits:     limits,
+		Sessions:   sessions,
+		Templates:  a.Templates,
+		URLs:       a.URLs,
+		Clock:      a.Clock,
+		Rand:       a.Rand,
+		Logger:     a.Logger,
+		Settings: oauth.Settings{
+			AccessTokenTTL:              cfg.Experimental.AccessTokenLifetime(),
+			DeviceCodeGrantEnabled:      cfg.OAuth.DeviceCodeGrantEnabled,
+			DeviceCodeAutoFill:          cfg.OAuth.DeviceCodeUserCodeAutoFillEnabled,
+			PasswordRegistrationEnabled: cfg.Account.PasswordRegistrationEnabled,
+			ServiceName:                 serviceName,
+		},
+	}
+	w := &web.Handler{
+		Store:     a.Store,
+		Sessions:  sessions,
+		Passwords: a.Passwords,
+		Limits:    limits,
+		Templates: a.Templates,
+		URLs:      a.URLs,
+		Clock:     a.Clock,
+		Settings: web.Settings{
+			ServiceName:                 serviceName,
+			ServerName:                  cfg.Matrix.Homeserver,
+			PasswordRegistrationEnabled: cfg.Account.PasswordRegistrationEnabled,
+		},
+	}
+	c := &compat.Handler{
+		Store:      a.Store,
+		Homeserver: a.Homeserver,
+		Policy:     engine,
+		Passwords:  a.Passwords,
+		Limits:     limits,
+		Sessions:   sessions,
+		Templates:  a.Templates,
+		URLs:       a.URLs,
+		Clock:      a.Clock,
+		Rand:       a.Rand,
+		Logger:     a.Logger,
+		Settings: compat.Settings{
+			TokenTTL:          cfg.Experimental.CompatTokenLifetime(),
+			HardLimitEviction: cfg.Experimental.SessionLimit != nil && cfg.Experimental.SessionLimit.DangerousHardLimitEviction,
+			ServiceName:       serviceName,
+		},
+	}
+	return &handlers{oauth: o, web: w, compat: c}, nil
+}
+
+// mounts maps each listener resource to the handlers that serve it.
+// Resources whose handlers are not built yet answer with the 404 page.
+func (h *handlers) mounts() map[string]httpserver.MountFunc {
+	return map[string]httpserver.MountFunc{
+		httpserver.ResourceDiscovery: func(mux *http.ServeMux, _ httpserver.Resource) { h.oauth.MountDiscovery(mux) },
+		httpserver.ResourceOAuth:     func(mux *http.ServeMux, _ httpserver.Resource) { h.oauth.MountOAuth(mux) },
+		httpserver.ResourceHuman: func(mux *http.ServeMux, _ httpserver.Resource) {
+			h.web.Mount(mux)
+			h.oauth.MountHuman(mux)
+			h.compat.MountHuman(mux)
+		},
+		httpserver.ResourceCompat: func(mux *http.ServeMux, _ httpserver.Resource) { h.compat.Mount(mux) },
+	}
+}
+
+// rateLimits converts the `rate_limiting` section.
+func rateLimits(r config.RateLimitingConfig) ratelimit.Config {
+	rate := func(l config.RateLimit) ratelimit.Rate {
+		return ratelimit.Rate{Burst: int(l.Burst), PerSecond: l.PerSecond}
+	}
+	c := ratelimit.DefaultConfig()
+	c.LoginPerIP = rate(r.Login.PerIP)
+	c.LoginPerAccount = rate(r.Login.PerAccount)
+	c.Registration = rate(r.Registration)
+	c.AccountRecoveryPerIP = rate(r.AccountRecovery.PerIP)
+	c.AccountRecoveryPerAddress = rate(r.AccountRecovery.PerAddress)
+	c.EmailAuthenticationPerIP = rate(r.EmailAuthentication.PerIP)
+	c.EmailAuthenticationPerAddress = rate(r.EmailAuthentication.PerAddress)
+	c.EmailAuthenticationEmailsPerSession = rate(r.EmailAuthentication.EmailsPerSession)
+	c.EmailAuthenticationAttemptPerSession = rate(r.EmailAuthentication.AttemptPerSession)
+	return c
+}

@@ -1,0 +1,486 @@
+package compat_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"mas/internal/clock/clocktest"
+	"mas/internal/compat"
+	"mas/internal/domain"
+	"mas/internal/encrypt"
+	"mas/internal/homeserver"
+	"mas/internal/homeserver/homeservertest"
+	"mas/internal/homeserver/synapse"
+	"mas/internal/passwords"
+	"mas/internal/policy"
+	"mas/internal/ratelimit"
+	"mas/internal/requestctx"
+	"mas/internal/routes"
+	"mas/internal/session"
+	"mas/internal/store"
+	"mas/internal/store/sqlite"
+	"mas/internal/templates"
+)
+
+// headerClientIP lets a test choose the client address a request comes
+// from, as the HTTP server's trusted-proxy handling would set it.
+const headerClientIP = "X-Test-Client-IP"
+
+// env is the compat handler on a real SQLite store, in front of a fake
+// homeserver, served over real HTTP.
+type env struct {
+	t      *testing.T
+	store  *sqlite.Store
+	clock  *clocktest.Fake
+	hs     *homeservertest.Server
+	conn   homeserver.Connection
+	srv    *httptest.Server
+	mux    *http.ServeMux
+	urls   *routes.URLBuilder
+	h      *compat.Handler
+	pw     *passwords.Manager
+	limits *ratelimit.Set
+}
+
+type envOptions struct {
+	// passwords overrides the cheap bcrypt manager; disabled turns
+	// passwords off altogether.
+	passwords *passwords.Manager
+	disabled  bool
+	// limits overrides the generous rate limits.
+	limits *ratelimit.Config
+	policy *policy.Engine
+	// eviction sets dangerous_hard_limit_eviction.
+	eviction bool
+}
+
+// cheapPasswords hashes with bcrypt at cost 4: real verification, fast.
+func cheapPasswords(t *testing.T, schemes ...passwords.Scheme) *passwords.Manager {
+	t.Helper()
+	if len(schemes) == 0 {
+		schemes = []passwords.Scheme{{Version: 1, Algorithm: passwords.AlgorithmBcrypt, Cost: 4}}
+	}
+	m, err := passwords.New(schemes, passwords.Options{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func newEnv(t *testing.T, opts envOptions) *env {
+	t.Helper()
+	ctx := context.Background()
+	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+	s, err := sqlite.Open(ctx, sqlite.Options{
+		Path:  filepath.Join(t.TempDir(), "mas.db"),
+		Clock: clk,
+		IDs:   domain.NewIDGenerator(rand.Reader),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := homeservertest.New(t, homeservertest.Options{})
+	conn, err := synapse.New(synapse.Options{
+		Endpoint: hs.URL() + "/", ServerName: hs.ServerName(), Secret: hs.Secret(), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e := &env{t: t, store: s, clock: clk, hs: hs, conn: conn, mux: http.NewServeMux()}
+	e.srv = httptest.NewServer(withClientIP(e.mux))
+	t.Cleanup(e.srv.Close)
+	if e.urls, err = routes.NewURLBuilder(e.srv.URL+"/", ""); err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.New(session.Options{
+		Store: s, Encrypter: encrypt.New([32]byte{7}, rand.Reader), URLs: e.urls, Clock: clk, Rand: rand.Reader,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case opts.disabled:
+		e.pw = passwords.Disabled()
+	case opts.passwords != nil:
+		e.pw = opts.passwords
+	default:
+		e.pw = cheapPasswords(t)
+	}
+	// Generous limits, so that table tests sharing an address are not
+	// limited; the rate-limit test sets its own.
+	cfg := ratelimit.Config{LoginPerIP: ratelimit.Rate{Burst: 1000, PerSecond: 1000}}
+	if opts.limits != nil {
+		cfg = *opts.limits
+	}
+	if e.limits, err = ratelimit.NewSet(cfg, ratelimit.Options{Now: clk.Now}); err != nil {
+		t.Fatal(err)
+	}
+	e.h = &compat.Handler{
+		Store:      s,
+		Homeserver: conn,
+		Policy:     opts.policy,
+		Passwords:  e.pw,
+		Limits:     e.limits,
+		Sessions:   sessions,
+		Templates:  tpl,
+		URLs:       e.urls,
+		Clock:      clk,
+		Rand:       rand.Reader,
+		Settings:   compat.Settings{ServiceName: "Test MAS", HardLimitEviction: opts.eviction},
+	}
+	e.h.Mount(e.mux)
+	e.h.MountHuman(e.mux)
+	return e
+}
+
+// withClientIP records the client address the way the HTTP server does,
+// taking it from headerClientIP when a test sets one.
+func withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := r.Header.Get(headerClientIP)
+		if addr == "" {
+			if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+				addr = ap.Addr().String()
+			}
+		}
+		if ip, err := netip.ParseAddr(addr); err == nil {
+			r = r.WithContext(requestctx.WithClientIP(r.Context(), ip))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// user creates a user with a password ("" for none), known to the
+// homeserver too.
+func (e *env) user(name, password string) *domain.User {
+	e.t.Helper()
+	ctx := context.Background()
+	u, err := e.store.Users().Add(ctx, name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if password != "" {
+		version, hash, err := e.pw.Hash(ctx, password)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if _, err := e.store.Passwords().Add(ctx, u.ID, hash, version, nil); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	e.hs.AddUser(name)
+	return u
+}
+
+func (e *env) updateUser(u *domain.User, change func(u *domain.User)) {
+	e.t.Helper()
+	change(u)
+	if err := e.store.Users().Update(context.Background(), u); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// response is an HTTP answer, its body decoded when it is JSON.
+type response struct {
+	status   int
+	header   http.Header
+	raw      string
+	json     map[string]any
+	location string
+}
+
+func (r response) str(key string) string {
+	s, _ := r.json[key].(string)
+	return s
+}
+
+// wantError checks a Matrix error answer.
+func (r response) wantError(t *testing.T, status int, errcode, message string) {
+	t.Helper()
+	if r.status != status || r.str("errcode") != errcode || (message != "" && r.str("error") != message) {
+		t.Fatalf("got %d %s, want %d {errcode %s, error %q}", r.status, r.raw, status, errcode, message)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+}
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func (e *env) do(req *http.Request) response {
+	e.t.Helper()
+	return doWith(e.t, noRedirects, req)
+}
+
+func doWith(t *testing.T, c *http.Client, req *http.Request) response {
+	t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := response{status: res.StatusCode, header: res.Header, raw: string(body), location: res.Header.Get("Location")}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(body, &out.json); err != nil {
+			t.Fatalf("undecodable JSON answer %q: %v", body, err)
+		}
+	}
+	return out
+}
+
+// request builds a request to a path of the server; headers come in
+// name/value pairs.
+func (e *env) request(method, path, body string, headers ...string) *http.Request {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req
+}
+
+// postJSON posts a JSON body (a string is sent as is).
+func (e *env) postJSON(path string, body any, headers ...string) response {
+	e.t.Helper()
+	raw, ok := body.(string)
+	if !ok {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		raw = string(b)
+	}
+	return e.do(e.request("POST", path, raw, append([]string{"Content-Type", "application/json"}, headers...)...))
+}
+
+const (
+	loginPath     = "/_matrix/client/v3/login"
+	refreshPath   = "/_matrix/client/v3/refresh"
+	logoutPath    = "/_matrix/client/v3/logout"
+	logoutAllPath = "/_matrix/client/v3/logout/all"
+	ssoPath       = "/_matrix/client/v3/login/sso/redirect"
+)
+
+type obj = map[string]any
+
+func passwordBody(user, password string) obj {
+	return obj{"type": "m.login.password", "identifier": obj{"type": "m.id.user", "user": user}, "password": password}
+}
+
+// login logs in with a password and checks it worked.
+func (e *env) login(user, password string, extra obj) response {
+	e.t.Helper()
+	body := passwordBody(user, password)
+	for k, v := range extra {
+		body[k] = v
+	}
+	res := e.postJSON(loginPath, body)
+	if res.status != http.StatusOK {
+		e.t.Fatalf("login as %s: %d %s", user, res.status, res.raw)
+	}
+	return res
+}
+
+func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
+
+// activeCompatSessions lists the user's active compat sessions.
+func (e *env) activeCompatSessions(u *domain.User) []*domain.CompatSession {
+	e.t.Helper()
+	s, err := e.store.CompatSessions().ListActiveForUser(context.Background(), u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// jobs counts the enqueued jobs of kind for the user.
+func (e *env) jobs(kind string, u *domain.User) int {
+	e.t.Helper()
+	client, err := river.NewClient(e.store.RiverDriver(), &river.Config{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res, err := client.JobList(context.Background(), river.NewJobListParams().Kinds(kind).First(10000))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, j := range res.Jobs {
+		var args struct {
+			UserID string `json:"user_id"`
+		}
+		if json.Unmarshal(j.EncodedArgs, &args) == nil && args.UserID == u.ID.String() {
+			n++
+		}
+	}
+	return n
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	e      *env
+	client *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &browser{e: e, client: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// get fetches a path, or an absolute URL.
+func (b *browser) get(target string) response {
+	b.e.t.Helper()
+	if strings.HasPrefix(target, "/") {
+		target = b.e.srv.URL + target
+	}
+	req, err := http.NewRequest("GET", target, nil)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	return doWith(b.e.t, b.client, req)
+}
+
+func (b *browser) post(target string, form url.Values) response {
+	b.e.t.Helper()
+	if strings.HasPrefix(target, "/") {
+		target = b.e.srv.URL + target
+	}
+	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return doWith(b.e.t, b.client, req)
+}
+
+// loginAs gives the browser a session of u, as a login through the web
+// pages would.
+func (b *browser) loginAs(u *domain.User) *domain.BrowserSession {
+	b.e.t.Helper()
+	bs, err := b.e.store.BrowserSessions().Add(context.Background(), u.ID, "test browser")
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := b.e.h.Sessions.SetCookie(rec, bs); err != nil {
+		b.e.t.Fatal(err)
+	}
+	base, _ := url.Parse(b.e.srv.URL + "/")
+	b.client.Jar.SetCookies(base, rec.Result().Cookies())
+	return bs
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, res response) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(res.raw)
+	if m == nil {
+		t.Fatalf("no CSRF field in (status %d):\n%s", res.status, res.raw)
+	}
+	return m[1]
+}
+
+// ssoStart starts an SSO login for redirectURL and returns the path of the
+// completion page.
+func (e *env) ssoStart(redirectURL string, extraQuery string) string {
+	e.t.Helper()
+	q := "?redirectUrl=" + url.QueryEscape(redirectURL) + extraQuery
+	res := e.do(e.request("GET", ssoPath+q, ""))
+	if res.status != http.StatusSeeOther {
+		e.t.Fatalf("SSO redirect: %d %s", res.status, res.raw)
+	}
+	u, err := url.Parse(res.location)
+	if err != nil || !strings.HasPrefix(res.location, e.srv.URL+"/complete-compat-sso/") {
+		e.t.Fatalf("SSO redirect went to %q", res.location)
+	}
+	return u.RequestURI()
+}
+
+// ssoApprove has the browser approve an SSO login and returns the
+// loginToken the client receives.
+func (b *browser) ssoApprove(completePath string) string {
+	b.e.t.Helper()
+	page := b.get(completePath)
+	if page.status != http.StatusOK {
+		b.e.t.Fatalf("consent page: %d %s", page.status, page.raw)
+	}
+	res := b.post(completePath, url.Values{"csrf": {csrfOf(b.e.t, page)}})
+	if res.status != http.StatusSeeOther {
+		b.e.t.Fatalf("consent: %d %s", res.status, res.raw)
+	}
+	u, err := url.Parse(res.location)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	token := u.Query().Get("loginToken")
+	if len(token) != 32 {
+		b.e.t.Fatalf("redirect %q carries no 32-character loginToken", res.location)
+	}
+	return token
+}
+
+// sessionLimit builds a policy engine with a session limit.
+func sessionLimit(t *testing.T, soft, hard uint64) *policy.Engine {
+	t.Helper()
+	p, err := policy.NewWithBase(policy.Base{
+		ServerName:   homeservertest.DefaultServerName,
+		SessionLimit: &policy.SessionLimit{SoftLimit: soft, HardLimit: hard},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+var _ = store.ErrNotFound

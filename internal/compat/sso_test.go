@@ -1,0 +1,322 @@
+package compat_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"mas/internal/domain"
+)
+
+func TestSSORedirectErrors(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  string
+	}{
+		{"no redirectUrl", "", "Missing redirectUrl"},
+		{"no redirectUrl, only an action", "?action=login", "Missing redirectUrl"},
+		{"empty", "?redirectUrl=", "invalid redirectUrl"},
+		{"relative", "?redirectUrl=%2Fcallback", "invalid redirectUrl"},
+		{"no scheme", "?redirectUrl=client.example%2Fcallback", "invalid redirectUrl"},
+		{"user info", "?redirectUrl=" + url.QueryEscape("https://user@client.example/"), "invalid redirectUrl"},
+		{"password", "?redirectUrl=" + url.QueryEscape("https://:secret@client.example/"), "invalid redirectUrl"},
+		{"http without host", "?redirectUrl=" + url.QueryEscape("http:///callback"), "invalid redirectUrl"},
+		{"https without host", "?redirectUrl=" + url.QueryEscape("https://:443/"), "invalid redirectUrl"},
+		{"unparsable", "?redirectUrl=" + url.QueryEscape("https://client example/"), "invalid redirectUrl"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do(e.request("GET", ssoPath+tc.query, ""))
+			if res.status != http.StatusBadRequest || !strings.Contains(res.raw, tc.want) {
+				t.Fatalf("%d %s", res.status, res.raw)
+			}
+			if ct := res.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if res.header.Get("X-Frame-Options") != "DENY" {
+				t.Error("no X-Frame-Options")
+			}
+		})
+	}
+}
+
+func TestSSORedirect(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		path       string
+		redirect   string
+		extra      string
+		wantAction string // "" for no action parameters
+		wantStored string
+	}{
+		{name: "plain", path: ssoPath, redirect: "https://client.example/cb?state=1", wantStored: "https://client.example/cb?state=1"},
+		{name: "root path added", path: ssoPath, redirect: "http://localhost:8080", wantStored: "http://localhost:8080/"},
+		{name: "private-use scheme", path: ssoPath, redirect: "im.example.app:/sso", wantStored: "im.example.app:/sso"},
+		{name: "trailing slash", path: ssoPath + "/", redirect: "https://client.example/", wantStored: "https://client.example/"},
+		{name: "identity provider ignored", path: ssoPath + "/oidc-github", redirect: "https://client.example/", wantStored: "https://client.example/"},
+		{name: "r0", path: "/_matrix/client/r0/login/sso/redirect", redirect: "https://client.example/", wantStored: "https://client.example/"},
+		{name: "register", path: ssoPath, redirect: "https://client.example/", extra: "&action=register", wantAction: "register", wantStored: "https://client.example/"},
+		{name: "unstable action", path: ssoPath, redirect: "https://client.example/", extra: "&org.matrix.msc3824.action=register", wantAction: "register", wantStored: "https://client.example/"},
+		{
+			name: "stable action wins", path: ssoPath, redirect: "https://client.example/",
+			extra: "&action=login&org.matrix.msc3824.action=register", wantAction: "login", wantStored: "https://client.example/",
+		},
+		{name: "unknown action", path: ssoPath, redirect: "https://client.example/", extra: "&action=signup", wantAction: "unknown", wantStored: "https://client.example/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do(e.request("GET", tc.path+"?redirectUrl="+url.QueryEscape(tc.redirect)+tc.extra, ""))
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("%d %s", res.status, res.raw)
+			}
+			loc, err := url.Parse(res.location)
+			if err != nil || !loc.IsAbs() || !strings.HasPrefix(loc.Path, "/complete-compat-sso/") {
+				t.Fatalf("Location %q", res.location)
+			}
+			q := loc.Query()
+			if q.Get("action") != tc.wantAction || q.Get("org.matrix.msc3824.action") != tc.wantAction {
+				t.Errorf("Location %q, want action %q", res.location, tc.wantAction)
+			}
+			id, err := domain.ParseID(strings.TrimPrefix(loc.Path, "/complete-compat-sso/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			login, err := e.store.CompatSSOLogins().Lookup(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if login.RedirectURI != tc.wantStored || len(login.LoginToken) != 32 || login.Stage() != "pending" {
+				t.Errorf("stored login %+v", login)
+			}
+		})
+	}
+}
+
+func TestSSOCompleteWithoutSession(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	for _, tc := range []struct {
+		extra string
+		want  string
+	}{
+		{"", "/login"},
+		{"&action=login", "/login"},
+		{"&action=register", "/register"},
+		{"&org.matrix.msc3824.action=register", "/register"},
+		{"&action=other", "/login"},
+	} {
+		complete := e.ssoStart("https://client.example/", tc.extra)
+		id := strings.TrimPrefix(strings.SplitN(complete, "?", 2)[0], "/complete-compat-sso/")
+		for _, res := range []response{b.get(complete), b.post(complete, url.Values{})} {
+			if res.status != http.StatusSeeOther {
+				if res.status == http.StatusForbidden {
+					continue // the POST has no CSRF token: refused first
+				}
+				t.Fatalf("%s: %d %s", complete, res.status, res.raw)
+			}
+			want := tc.want + "?id=" + id + "&kind=continue_compat_sso_login"
+			if res.location != want {
+				t.Errorf("%s: Location %q, want %q", complete, res.location, want)
+			}
+		}
+	}
+}
+
+func TestSSOComplete(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	alice := e.user("alice", "correct horse")
+	b := e.browser()
+	bs := b.loginAs(alice)
+
+	complete := e.ssoStart("https://client.example/after?state=xyz#frag", "&action=login")
+	page := b.get(complete)
+	if page.status != http.StatusOK {
+		t.Fatalf("%d %s", page.status, page.raw)
+	}
+	for _, want := range []string{"Continue to client.example", "@alice:example.com", `name="csrf"`, `action="` + strings.ReplaceAll(complete, "&", "&amp;") + `"`} {
+		if !strings.Contains(page.raw, want) {
+			t.Errorf("page lacks %q:\n%s", want, page.raw)
+		}
+	}
+	if page.header.Get("Cache-Control") != "no-store" {
+		t.Error("consent page cacheable")
+	}
+
+	// Without a valid CSRF token nothing happens.
+	if res := b.post(complete, url.Values{"csrf": {"forged"}}); res.status != http.StatusForbidden {
+		t.Errorf("forged CSRF: %d", res.status)
+	}
+
+	res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("%d %s", res.status, res.raw)
+	}
+	loc, err := url.Parse(res.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := loc.Query().Get("loginToken")
+	if loc.Host != "client.example" || loc.Path != "/after" || loc.Query().Get("state") != "xyz" || loc.Fragment != "frag" || len(token) != 32 {
+		t.Fatalf("redirected to %q", res.location)
+	}
+	if !strings.HasPrefix(res.location, "https://client.example/after?state=xyz&loginToken=") {
+		t.Errorf("existing query not kept first: %q", res.location)
+	}
+	login, err := e.store.CompatSSOLogins().FindByToken(ctx, token)
+	if err != nil || login.Stage() != "fulfilled" || *login.BrowserSessionID != bs.ID {
+		t.Fatalf("login %+v, %v", login, err)
+	}
+
+	// Approving twice is not possible.
+	if res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}}); res.status != http.StatusOK || !strings.Contains(res.raw, "This login session expired.") {
+		t.Errorf("second approval: %d %s", res.status, res.raw)
+	}
+
+	// The client redeems the token, with a device of its choice.
+	e.clock.Advance(10 * time.Second)
+	tok := e.postJSON(loginPath, obj{"type": "m.login.token", "token": token, "device_id": "SSODEVICE", "refresh_token": true})
+	if tok.status != http.StatusOK {
+		t.Fatalf("token login: %d %s", tok.status, tok.raw)
+	}
+	if tok.str("user_id") != "@alice:example.com" || tok.str("device_id") != "SSODEVICE" || tok.str("refresh_token") == "" {
+		t.Errorf("token login %s", tok.raw)
+	}
+	sessions := e.activeCompatSessions(alice)
+	if len(sessions) != 1 || sessions[0].BrowserSessionID == nil || *sessions[0].BrowserSessionID != bs.ID {
+		t.Fatalf("sessions %+v", sessions)
+	}
+	if !contains(e.hs.Devices("alice"), "SSODEVICE") {
+		t.Errorf("devices %v", e.hs.Devices("alice"))
+	}
+	login, _ = e.store.CompatSSOLogins().FindByToken(ctx, token)
+	if login.Stage() != "exchanged" || *login.SessionID != sessions[0].ID {
+		t.Errorf("login after exchange %+v", login)
+	}
+
+	// Single use.
+	e.postJSON(loginPath, obj{"type": "m.login.token", "token": token}).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
+}
+
+func TestSSOTokenLoginErrors(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alice := e.user("alice", "correct horse")
+	b := e.browser()
+	bs := b.loginAs(alice)
+	tokenLogin := func(token string) response {
+		return e.postJSON(loginPath, obj{"type": "m.login.token", "token": token})
+	}
+
+	t.Run("not approved", func(t *testing.T) {
+		complete := e.ssoStart("https://client.example/", "")
+		id, _ := domain.ParseID(strings.TrimPrefix(complete, "/complete-compat-sso/"))
+		login, err := e.store.CompatSSOLogins().Lookup(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokenLogin(login.LoginToken).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
+	})
+	t.Run("too late", func(t *testing.T) {
+		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		e.clock.Advance(31 * time.Second)
+		tokenLogin(token).wantError(t, 403, "M_FORBIDDEN", "Login token expired")
+		if n := len(e.activeCompatSessions(alice)); n != 0 {
+			t.Errorf("%d sessions", n)
+		}
+	})
+	t.Run("just in time", func(t *testing.T) {
+		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		e.clock.Advance(30 * time.Second)
+		if res := tokenLogin(token); res.status != http.StatusOK {
+			t.Fatalf("%d %s", res.status, res.raw)
+		}
+	})
+	t.Run("browser session ended", func(t *testing.T) {
+		other := e.browser()
+		otherSession := other.loginAs(alice)
+		token := other.ssoApprove(e.ssoStart("https://client.example/", ""))
+		if err := e.store.BrowserSessions().Finish(context.Background(), otherSession); err != nil {
+			t.Fatal(err)
+		}
+		tokenLogin(token).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
+	})
+	t.Run("user locked after approval", func(t *testing.T) {
+		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		e.updateUser(alice, func(u *domain.User) { u.Lock(e.clock.Now()) })
+		defer e.updateUser(alice, func(u *domain.User) { u.Unlock() })
+		tokenLogin(token).wantError(t, 401, "M_USER_LOCKED", "User account has been locked")
+	})
+	t.Run("homeserver failure keeps the token usable", func(t *testing.T) {
+		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		e.hs.SetDown(true)
+		tokenLogin(token).wantError(t, 500, "M_UNKNOWN", "Internal server error")
+		e.hs.SetDown(false)
+		if res := tokenLogin(token); res.status != http.StatusOK {
+			t.Fatalf("retry: %d %s", res.status, res.raw)
+		}
+	})
+	_ = bs
+}
+
+func TestSSOCompleteExpiry(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alice := e.user("alice", "correct horse")
+	b := e.browser()
+	b.loginAs(alice)
+	complete := e.ssoStart("https://client.example/", "")
+	page := b.get(complete)
+	csrf := csrfOf(t, page)
+	e.clock.Advance(31 * time.Minute)
+	for _, res := range []response{b.get(complete), b.post(complete, url.Values{"csrf": {csrf}})} {
+		if !strings.Contains(res.raw, "This login session expired.") || !strings.Contains(res.raw, "compat_sso_login_expired") {
+			t.Errorf("%d %s", res.status, res.raw)
+		}
+	}
+	// Unknown and malformed IDs.
+	for _, p := range []string{"/complete-compat-sso/01ARZ3NDEKTSV4RRFFQ69G5FAV", "/complete-compat-sso/nope"} {
+		if res := b.get(p); res.status != http.StatusNotFound {
+			t.Errorf("%s: %d", p, res.status)
+		}
+	}
+}
+
+func TestSSOCompletePolicy(t *testing.T) {
+	e := newEnv(t, envOptions{policy: sessionLimit(t, 1, 3)})
+	alice := e.user("alice", "correct horse")
+	e.login("alice", "correct horse", nil)
+	b := e.browser()
+	b.loginAs(alice)
+	complete := e.ssoStart("https://client.example/", "")
+	page := b.get(complete)
+	if page.status != http.StatusForbidden || !strings.Contains(page.raw, "user has too many active sessions (soft limit)") ||
+		!strings.Contains(page.raw, "/account") {
+		t.Fatalf("%d %s", page.status, page.raw)
+	}
+	res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}})
+	if res.status != http.StatusForbidden {
+		t.Fatalf("POST: %d %s", res.status, res.raw)
+	}
+	id, _ := domain.ParseID(strings.TrimPrefix(complete, "/complete-compat-sso/"))
+	if login, _ := e.store.CompatSSOLogins().Lookup(context.Background(), id); login.Stage() != "pending" {
+		t.Errorf("login %s despite the policy", login.Stage())
+	}
+}
+
+// TestSSOTokenLoginHardLimit: the interactive step applies the soft limit,
+// the token redemption the hard one.
+func TestSSOTokenLoginHardLimit(t *testing.T) {
+	e := newEnv(t, envOptions{policy: sessionLimit(t, 2, 2)})
+	alice := e.user("alice", "correct horse")
+	e.login("alice", "correct horse", nil)
+	b := e.browser()
+	b.loginAs(alice)
+	token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+	e.login("alice", "correct horse", nil)
+	e.postJSON(loginPath, obj{"type": "m.login.token", "token": token}).wantError(t, 403, "M_FORBIDDEN",
+		"You have reached your hard device limit. Please visit your account page to sign some out.")
+}

@@ -1,0 +1,327 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/language"
+
+	"mas/internal/domain"
+	"mas/internal/requestctx"
+	"mas/internal/routes"
+	"mas/internal/session"
+	"mas/internal/store"
+	"mas/internal/tokens"
+)
+
+// authCodeLength is the length of authorization codes: 32 alphanumerics,
+// about 190 bits.
+const authCodeLength = 32
+
+// PKCE methods (RFC 7636).
+const (
+	pkceMethodS256  = "S256"
+	pkceMethodPlain = "plain"
+)
+
+// authorizeRequest is an authorization request (RFC 6749 §4.1.1, OpenID
+// Connect Core §3.1.2.1) once the client and the redirect URI are known.
+type authorizeRequest struct {
+	q               url.Values
+	code            bool // response_type contains code
+	idToken         bool // … id_token
+	token           bool // … token
+	responseTypeErr *Error
+	loginHint       string
+	prompts         []string
+	scope           []string
+	scopeErr        *Error
+	challenge       string
+	challengeMethod string
+	pkceRequested   bool
+}
+
+// authorize serves GET /authorize. Errors about the client or the redirect
+// URI are shown to the user; once both are trusted, every other error goes
+// back to the client (RFC 6749 §4.1.2.1).
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+
+	clientID, err := domain.ParseID(q.Get("client_id"))
+	if err != nil {
+		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidClient, "The application did not identify itself correctly (missing or malformed client_id).")
+		return
+	}
+	client, err := h.Store.Clients().Lookup(ctx, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidClient, "The application is not registered with this server.")
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	redirectURI, err := resolveRedirectURI(client, q.Get("redirect_uri"))
+	if err != nil {
+		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidRequest, "The application sent an invalid redirect address: "+err.Error()+".")
+		return
+	}
+
+	req := parseAuthorizeRequest(q)
+	mode, ok := responseMode(q.Get("response_mode"), req)
+	if !ok {
+		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidRequest, "The application asked for a response_mode that cannot be used here.")
+		return
+	}
+	cb := responseTarget{redirectURI: redirectURI, mode: mode, state: q.Get("state"), clientName: client.ClientName}
+
+	if e := req.validate(client); e != nil {
+		h.deliverError(w, r, cb, e)
+		return
+	}
+
+	grant := &domain.AuthorizationGrant{
+		ClientID:            client.ID,
+		RedirectURI:         redirectURI,
+		Scope:               req.scope,
+		State:               q.Get("state"),
+		Nonce:               q.Get("nonce"),
+		ResponseMode:        mode,
+		ResponseTypeCode:    req.code,
+		ResponseTypeIDToken: req.idToken,
+		CodeChallenge:       req.challenge,
+		CodeChallengeMethod: req.challengeMethod,
+		LoginHint:           req.loginHint,
+		Locale:              preferredLocale(r),
+		RawParameters:       r.URL.RawQuery,
+	}
+	if req.code {
+		// Made now, revealed only once the user consents.
+		if grant.Code, err = tokens.RandomAlphanumeric(h.Rand, authCodeLength); err != nil {
+			h.serverErrorToClient(w, r, cb, err)
+			return
+		}
+	}
+	if err := h.Store.AuthorizationGrants().Add(ctx, grant); err != nil {
+		h.serverErrorToClient(w, r, cb, err)
+		return
+	}
+
+	cur, err := h.Sessions.Current(r)
+	if err != nil {
+		h.serverErrorToClient(w, r, cb, err)
+		return
+	}
+	next := session.ContinueAuthorizationGrant(grant.ID)
+	switch {
+	case cur != nil:
+		// The consent screen is always shown: nothing is remembered.
+		h.seeOther(w, r, h.URLs.Relative(routes.Consent(grant.ID.String())))
+	case slices.Contains(req.prompts, "create"):
+		h.seeOther(w, r, h.URLs.RelativeWithQuery(routes.Register, next.Query()))
+	default:
+		h.redirectToLogin(w, r, next, grant.LoginHint)
+	}
+}
+
+// serverErrorToClient reports a failure of ours to the client, which can
+// then tell its user, rather than stranding the user on our error page.
+func (h *Handler) serverErrorToClient(w http.ResponseWriter, r *http.Request, cb responseTarget, err error) {
+	requestctx.Logger(r.Context()).Error("authorization request failed", "error", err)
+	h.deliverError(w, r, cb, newError(ErrServerError, 0, "The server could not process the request."))
+}
+
+func parseAuthorizeRequest(q url.Values) *authorizeRequest {
+	req := &authorizeRequest{q: q, loginHint: q.Get("login_hint")}
+	req.parseResponseType(q.Get("response_type"))
+	req.prompts = strings.Fields(q.Get("prompt"))
+	req.scope, req.scopeErr = parseScope(q)
+	req.challenge = q.Get("code_challenge")
+	req.challengeMethod = q.Get("code_challenge_method")
+	req.pkceRequested = q.Has("code_challenge") || q.Has("code_challenge_method")
+	return req
+}
+
+// parseResponseType reads a space-separated set of code, id_token and
+// token, or the lone none. Order does not matter.
+func (req *authorizeRequest) parseResponseType(s string) {
+	if s == "" {
+		req.responseTypeErr = newError(ErrInvalidRequest, 0, "The response_type parameter is required.")
+		return
+	}
+	if s == "none" {
+		return
+	}
+	for _, t := range strings.Split(s, " ") {
+		switch {
+		case t == "code" && !req.code:
+			req.code = true
+		case t == "id_token" && !req.idToken:
+			req.idToken = true
+		case t == "token" && !req.token:
+			req.token = true
+		default:
+			req.responseTypeErr = newError(ErrUnsupportedResponseType, 0, "The response_type "+s+" is not supported.")
+			return
+		}
+	}
+}
+
+// responseMode resolves the response mode: the requested one, or the
+// default for the response type. Responses carrying tokens must not be
+// put in the query (OAuth 2.0 Multiple Response Types §3.0).
+func responseMode(requested string, req *authorizeRequest) (string, bool) {
+	tokensInResponse := req.idToken || req.token
+	switch requested {
+	case "":
+		if tokensInResponse {
+			return responseModeFragment, true
+		}
+		return responseModeQuery, true
+	case responseModeQuery:
+		return requested, !tokensInResponse
+	case responseModeFragment, responseModeFormPost:
+		return requested, true
+	default:
+		return "", false
+	}
+}
+
+// validate applies the checks that are reported to the client, in
+// upstream's order so that a request with several faults gets the same
+// error from either implementation.
+func (req *authorizeRequest) validate(client *domain.Client) *Error {
+	switch {
+	case req.q.Has("request"):
+		return newError(ErrRequestNotSupported, 0, "The request parameter is not supported.")
+	case req.q.Has("request_uri"):
+		return newError(ErrRequestURINotSupported, 0, "The request_uri parameter is not supported.")
+	case req.responseTypeErr != nil:
+		return req.responseTypeErr
+	case req.token:
+		return newError(ErrUnsupportedResponseType, 0, "Response types that return an access token are not supported.")
+	case req.idToken:
+		// The implicit grant can never be registered, so no client may ask
+		// for an ID token from this endpoint.
+		return newError(ErrUnauthorizedClient, 0, "This client is not allowed to receive ID tokens from the authorization endpoint.")
+	case req.q.Has("registration"):
+		return newError(ErrRegistrationNotSupported, 0, "The registration parameter is not supported.")
+	case slices.Contains(req.prompts, "none"):
+		// There is no silent authentication: consent is always asked.
+		return newError(ErrLoginRequired, 0, "The user must sign in and consent interactively.")
+	case req.code && !client.GrantAuthorizationCode:
+		return newError(ErrUnauthorizedClient, 0, "This client is not allowed to use the authorization code grant.")
+	case !req.code && req.pkceRequested:
+		return newError(ErrInvalidRequest, 0, "PKCE parameters are only allowed with response_type=code.")
+	}
+	if e := req.checkPKCE(); e != nil {
+		return e
+	}
+	return req.scopeErr
+}
+
+// checkPKCE validates code_challenge and code_challenge_method (RFC 7636
+// §4.3); a challenge without a method is plain.
+func (req *authorizeRequest) checkPKCE() *Error {
+	if !req.pkceRequested {
+		return nil
+	}
+	if req.challenge == "" {
+		return newError(ErrInvalidRequest, 0, "code_challenge_method was sent without code_challenge.")
+	}
+	switch req.challengeMethod {
+	case "":
+		req.challengeMethod = pkceMethodPlain
+	case pkceMethodS256, pkceMethodPlain:
+	default:
+		return newError(ErrInvalidRequest, 0, "The code_challenge_method must be S256 or plain.")
+	}
+	if !validPKCEString(req.challenge) {
+		return newError(ErrInvalidRequest, 0, "The code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~'.")
+	}
+	return nil
+}
+
+// validPKCEString checks the syntax RFC 7636 gives the verifier, which a
+// plain challenge is and an S256 challenge (43 base64url characters) fits.
+func validPKCEString(s string) bool {
+	if len(s) < 43 || len(s) > 128 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// parseScope reads the scope parameter: tokens separated by single spaces
+// (RFC 6749 §3.3). The result is sorted and free of duplicates, the form
+// upstream stores and returns. A missing scope is an error rather than a
+// default: every Matrix client must say what it needs.
+func parseScope(q url.Values) ([]string, *Error) {
+	raw := q.Get("scope")
+	if raw == "" {
+		return nil, newError(ErrInvalidScope, 0, "The scope parameter is required.")
+	}
+	var out []string
+	for _, t := range strings.Split(raw, " ") {
+		if !validScopeToken(t) {
+			return nil, newError(ErrInvalidScope, 0, "The scope parameter is malformed.")
+		}
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// validScopeToken: 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(t string) bool {
+	if t == "" {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func joinScope(scope []string) string { return strings.Join(scope, " ") }
+
+// localeMatcher knows the languages upstream ships translations for, so
+// that the locale stored on a grant (used later to name the device) is
+// one either implementation understands.
+var localeMatcher = language.NewMatcher([]language.Tag{
+	language.English, // the default comes first
+	language.Czech, language.Danish, language.German, language.Estonian, language.Finnish,
+	language.French, language.Hungarian, language.MustParse("nb-NO"), language.Dutch,
+	language.Polish, language.MustParse("pt-BR"), language.Portuguese, language.Russian,
+	language.Slovak, language.Swedish, language.Ukrainian, language.Uzbek,
+	language.MustParse("zh-Hans"),
+})
+
+var localeNames = []string{
+	"en", "cs", "da", "de", "et", "fi", "fr", "hu", "nb-NO", "nl", "pl", "pt-BR", "pt", "ru", "sk", "sv", "uk", "uz", "zh-Hans",
+}
+
+// preferredLocale negotiates Accept-Language against those languages.
+func preferredLocale(r *http.Request) string {
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return localeNames[0]
+	}
+	_, i, conf := localeMatcher.Match(tags...)
+	if conf == language.No {
+		return localeNames[0]
+	}
+	return localeNames[i]
+}

@@ -1,0 +1,298 @@
+package oauth_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"mas/internal/domain"
+)
+
+const cb = "https://client.example/cb"
+
+func TestAuthorizeHTMLErrors(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	one := e.client(cb)
+	two := e.client(cb, "https://client.example/other")
+	none := e.client()
+
+	tests := []struct {
+		name   string
+		params url.Values
+		want   string
+	}{
+		{"missing client_id", url.Values{"response_type": {"code"}, "redirect_uri": {cb}}, "client_id"},
+		{"malformed client_id", url.Values{"client_id": {"nope"}, "redirect_uri": {cb}}, "client_id"},
+		{"unknown client", url.Values{"client_id": {"01ARZ3NDEKTSV4RRFFQ69G5FAV"}, "redirect_uri": {cb}}, "not registered"},
+		{"unregistered redirect_uri", url.Values{"client_id": {one.ID.String()}, "redirect_uri": {"https://evil.example/cb"}}, "not registered"},
+		{"redirect_uri differing by a slash", url.Values{"client_id": {one.ID.String()}, "redirect_uri": {cb + "/"}}, "not registered"},
+		{"omitted redirect_uri with two registered", url.Values{"client_id": {two.ID.String()}}, "redirect_uri is required"},
+		{"no redirect_uri registered", url.Values{"client_id": {none.ID.String()}}, "no registered redirect URI"},
+		{"unknown response_mode", url.Values{"client_id": {one.ID.String()}, "response_type": {"code"}, "response_mode": {"web_message"}}, "response_mode"},
+		{"query mode for an id_token", url.Values{"client_id": {one.ID.String()}, "response_type": {"id_token"}, "response_mode": {"query"}}, "response_mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.params.Set("state", "s")
+			tt.params.Set("scope", "openid")
+			res := e.browser().authorize(tt.params)
+			if res.status != http.StatusBadRequest || res.location != "" {
+				t.Fatalf("status %d, Location %q", res.status, res.location)
+			}
+			if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(res.body, tt.want) {
+				t.Errorf("page lacks %q:\n%s", tt.want, res.body)
+			}
+		})
+	}
+}
+
+func TestAuthorizeErrorRedirects(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	noCode := &domain.Client{RedirectURIs: []string{cb}, GrantClientCredentials: true, TokenEndpointAuthMethod: "client_secret_basic"}
+	if err := e.store.Clients().Add(context.Background(), noCode); err != nil {
+		t.Fatal(err)
+	}
+	// Logged in, so that no case is explained by a missing session.
+	e.user("alice")
+	challenge := strings.Repeat("a", 43)
+
+	tests := []struct {
+		name     string
+		client   *domain.Client
+		set      url.Values
+		del      []string
+		code     string
+		fragment bool // the error comes back in the fragment
+	}{
+		{name: "request object", set: url.Values{"request": {"eyJ"}}, code: "request_not_supported"},
+		{name: "request_uri", set: url.Values{"request_uri": {"https://client.example/r"}}, code: "request_uri_not_supported"},
+		{name: "registration", set: url.Values{"registration": {"{}"}}, code: "registration_not_supported"},
+		{name: "token response", set: url.Values{"response_type": {"token"}}, code: "unsupported_response_type", fragment: true},
+		{name: "code token response", set: url.Values{"response_type": {"code token"}}, code: "unsupported_response_type", fragment: true},
+		{name: "unknown response type", set: url.Values{"response_type": {"magic"}}, code: "unsupported_response_type"},
+		{name: "missing response type", del: []string{"response_type"}, code: "invalid_request"},
+		{name: "id_token without implicit", set: url.Values{"response_type": {"id_token"}}, code: "unauthorized_client", fragment: true},
+		{name: "code id_token without implicit", set: url.Values{"response_type": {"code id_token"}}, code: "unauthorized_client", fragment: true},
+		{name: "prompt=none", set: url.Values{"prompt": {"none"}}, code: "login_required"},
+		{name: "client without the code grant", client: noCode, code: "unauthorized_client"},
+		{name: "PKCE without code", set: url.Values{"response_type": {"none"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}, code: "invalid_request"},
+		{name: "unsupported PKCE method", set: url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S512"}}, code: "invalid_request"},
+		{name: "PKCE method without challenge", set: url.Values{"code_challenge_method": {"S256"}}, code: "invalid_request"},
+		{name: "short PKCE challenge", set: url.Values{"code_challenge": {"abc"}, "code_challenge_method": {"S256"}}, code: "invalid_request"},
+		{name: "missing scope", del: []string{"scope"}, code: "invalid_scope"},
+		{name: "doubled space in scope", set: url.Values{"scope": {"openid  email"}}, code: "invalid_scope"},
+		{name: "quote in scope", set: url.Values{"scope": {`openid "x"`}}, code: "invalid_scope"},
+		{name: "explicit fragment mode", set: url.Values{"request": {"x"}, "response_mode": {"fragment"}}, code: "request_not_supported", fragment: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := c
+			if tt.client != nil {
+				client = tt.client
+			}
+			params := codeParams(client, cb)
+			for k, v := range tt.set {
+				params[k] = v
+			}
+			for _, k := range tt.del {
+				params.Del(k)
+			}
+			b := e.browser()
+			b.login("alice")
+			res := b.authorize(params)
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("status %d:\n%s", res.status, res.body)
+			}
+			got := responseParams(t, res.location, tt.fragment)
+			if got.Get("error") != tt.code || got.Get("error_description") == "" || got.Get("state") != "xyz state" {
+				t.Errorf("Location %q", res.location)
+			}
+			if !strings.HasPrefix(res.location, cb) {
+				t.Errorf("redirected to %q", res.location)
+			}
+		})
+	}
+}
+
+// responseParams reads the parameters of an authorization response
+// redirect from its query or its fragment.
+func responseParams(t *testing.T, location string, fragment bool) url.Values {
+	t.Helper()
+	u, err := url.Parse(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := u.RawQuery
+	if fragment {
+		raw = u.Fragment
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestAuthorizeRedirectURIMatching(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	tests := []struct {
+		registered, requested string
+		ok                    bool
+	}{
+		{"https://client.example/cb", "https://client.example/cb", true},
+		{"https://client.example/cb?a=1", "https://client.example/cb?a=1", true},
+		{"https://client.example/cb", "https://client.example/cb?a=1", false},
+		{"https://client.example/cb", "https://CLIENT.example/cb", false},
+		{"http://127.0.0.1/cb", "http://127.0.0.1:43123/cb", true},
+		{"http://localhost/cb", "http://localhost:8080/cb", true},
+		{"http://[::1]/cb", "http://[::1]:9999/cb", true},
+		{"http://127.0.0.1/cb", "http://127.0.0.1/cb", true},
+		{"http://127.0.0.1/cb", "http://127.0.0.1:43123/other", false},
+		{"http://127.0.0.1:8080/cb", "http://127.0.0.1:9090/cb", false},
+		{"http://127.0.0.1:8080/cb", "http://127.0.0.1:8080/cb", true},
+		{"https://client.example/cb", "https://client.example:8443/cb", false},
+		{"http://127.0.0.2/cb", "http://127.0.0.2:8080/cb", false},
+		{"com.example.app:/cb", "com.example.app:/cb", true},
+	}
+	for _, tt := range tests {
+		c := e.client(tt.registered)
+		res := e.browser().authorize(codeParams(c, tt.requested))
+		redirected := res.status == http.StatusSeeOther
+		if redirected != tt.ok {
+			t.Errorf("registered %q, requested %q: status %d Location %q", tt.registered, tt.requested, res.status, res.location)
+			continue
+		}
+		if tt.ok {
+			// The request went on to the login page, with the grant
+			// remembering the URI as requested.
+			g := e.grant(grantIDFrom(t, res.location))
+			if g.RedirectURI != tt.requested {
+				t.Errorf("stored redirect URI %q, want %q", g.RedirectURI, tt.requested)
+			}
+		}
+	}
+
+	// Omitted, with exactly one registered: that one.
+	c := e.client(cb)
+	params := codeParams(c, cb)
+	params.Del("redirect_uri")
+	res := e.browser().authorize(params)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("omitted redirect_uri: %d", res.status)
+	}
+	if g := e.grant(grantIDFrom(t, res.location)); g.RedirectURI != cb {
+		t.Errorf("stored redirect URI %q", g.RedirectURI)
+	}
+}
+
+var alnum32 = regexp.MustCompile(`^[A-Za-z0-9]{32}$`)
+
+func TestAuthorizeStoresGrant(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	challenge := "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	params := codeParams(c, cb)
+	params.Set("scope", "urn:matrix:client:api:* openid openid")
+	params.Set("nonce", "n-0S6")
+	params.Set("login_hint", "@alice:example.com")
+	params.Set("code_challenge", challenge)
+	params.Set("code_challenge_method", "S256")
+	res := e.browser().get("/authorize?"+params.Encode(), "Accept-Language", "fr-CA, en;q=0.5")
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("status %d:\n%s", res.status, res.body)
+	}
+	g := e.grant(grantIDFrom(t, res.location))
+	switch {
+	case g.ClientID != c.ID, g.RedirectURI != cb, g.State != "xyz state", g.Nonce != "n-0S6":
+		t.Errorf("grant basics: %+v", g)
+	case strings.Join(g.Scope, " ") != "openid urn:matrix:client:api:*":
+		t.Errorf("scope %q (want sorted, no duplicates)", g.Scope)
+	case !g.ResponseTypeCode || g.ResponseTypeIDToken || g.ResponseMode != "query":
+		t.Errorf("response type/mode: %+v", g)
+	case g.CodeChallenge != challenge || g.CodeChallengeMethod != "S256":
+		t.Errorf("PKCE: %q %q", g.CodeChallenge, g.CodeChallengeMethod)
+	case !alnum32.MatchString(g.Code):
+		t.Errorf("code %q", g.Code)
+	case g.LoginHint != "@alice:example.com" || g.Locale != "fr" || g.RawParameters != params.Encode():
+		t.Errorf("hint %q, locale %q, raw %q", g.LoginHint, g.Locale, g.RawParameters)
+	case g.Stage() != "pending":
+		t.Errorf("stage %s", g.Stage())
+	}
+
+	// A challenge without a method is plain (RFC 7636 §4.3).
+	params.Del("code_challenge_method")
+	res = e.browser().authorize(params)
+	if g := e.grant(grantIDFrom(t, res.location)); g.CodeChallengeMethod != "plain" || g.CodeChallenge != challenge {
+		t.Errorf("plain PKCE: %q %q", g.CodeChallenge, g.CodeChallengeMethod)
+	}
+	// No challenge, nothing stored; no Accept-Language, English.
+	params.Del("code_challenge")
+	res = e.browser().authorize(params)
+	if g := e.grant(grantIDFrom(t, res.location)); g.CodeChallenge != "" || g.CodeChallengeMethod != "" || g.Locale != "en" {
+		t.Errorf("no PKCE: %+v", g)
+	}
+}
+
+func TestAuthorizeWithoutSession(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	for _, hint := range []string{"@alice:example.com", "alice"} {
+		params := codeParams(c, cb)
+		params.Set("login_hint", hint)
+		res := e.browser().authorize(params)
+		id := grantIDFrom(t, res.location)
+		want := "/auth/login?" + url.Values{
+			"kind": {"continue_authorization_grant"}, "id": {id.String()}, "login_hint": {hint},
+		}.Encode()
+		if res.status != http.StatusSeeOther || res.location != want {
+			t.Errorf("login redirect %d %q, want %q", res.status, res.location, want)
+		}
+	}
+
+	params := codeParams(c, cb)
+	params.Set("prompt", "create")
+	res := e.browser().authorize(params)
+	id := grantIDFrom(t, res.location)
+	if want := "/auth/register?id=" + id.String() + "&kind=continue_authorization_grant"; res.location != want {
+		t.Errorf("prompt=create: %q, want %q", res.location, want)
+	}
+}
+
+func TestAuthorizeWithSessionGoesToConsent(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	e.user("alice")
+	b := e.browser()
+	b.login("alice")
+	params := codeParams(c, cb)
+	params.Set("prompt", "create login") // with a session, nothing to create
+	res := b.authorize(params)
+	id := grantIDFrom(t, res.location)
+	if res.status != http.StatusSeeOther || res.location != "/auth/consent/"+id.String() {
+		t.Errorf("%d %q", res.status, res.location)
+	}
+}
+
+func TestAuthorizeThroughLogin(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	e.user("alice")
+	b := e.browser()
+	params := codeParams(c, cb)
+	params.Set("login_hint", "@alice:example.com")
+	res := b.authorize(params)
+
+	login := b.get(res.location)
+	if !strings.Contains(login.body, `value="alice"`) || !strings.Contains(login.body, "Test Client") {
+		t.Errorf("login page lacks the hint or the client:\n%s", login.body)
+	}
+	res = b.post(res.location, url.Values{"csrf": {csrfOf(t, login)}, "username": {"alice"}, "password": {"pw"}})
+	id := grantIDFrom(t, res.location)
+	if res.status != http.StatusSeeOther || res.location != "/auth/consent/"+id.String() {
+		t.Fatalf("after login: %d %q", res.status, res.location)
+	}
+}

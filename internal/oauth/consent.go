@@ -1,0 +1,157 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"mas/internal/domain"
+	"mas/internal/policy"
+	"mas/internal/routes"
+	"mas/internal/session"
+	"mas/internal/store"
+	"mas/internal/templates"
+)
+
+// consentWindow is how long after /authorize the user may still answer the
+// consent screen. Past it the request is refused, so that a consent page
+// left open (or a grant ID that leaked) cannot be acted on much later.
+const consentWindow = time.Hour
+
+const msgGrantAnswered = "This authorization request was already answered. Go back to the application and start again."
+
+// consentState is what both consent handlers load before acting.
+type consentState struct {
+	grant  *domain.AuthorizationGrant
+	client *domain.Client
+	cur    *session.Current
+}
+
+// loadConsent loads the grant, the browser session and the client, and
+// answers the request itself (returning nil) when the user cannot consent
+// to this grant now.
+func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentState {
+	ctx := r.Context()
+	id, ok := pathID(r, routes.ParamGrantID)
+	if !ok {
+		h.htmlError(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		return nil
+	}
+	grant, err := h.Store.AuthorizationGrants().Lookup(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.htmlError(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		return nil
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return nil
+	}
+	cur, err := h.Sessions.Current(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return nil
+	}
+	if cur == nil {
+		h.redirectToLogin(w, r, session.ContinueAuthorizationGrant(grant.ID), grant.LoginHint)
+		return nil
+	}
+	if grant.Stage() != "pending" {
+		h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+		return nil
+	}
+	if h.Clock.Now().Sub(grant.CreatedAt) > consentWindow {
+		h.htmlError(w, r, http.StatusBadRequest, "", "This authorization request has expired. Go back to the application and start again.")
+		return nil
+	}
+	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
+	if err != nil {
+		// The grant references it, so even a deleted client is our fault.
+		h.internalError(w, r, err)
+		return nil
+	}
+	return &consentState{grant: grant, client: client, cur: cur}
+}
+
+// allowedByPolicy runs the authorization_grant policy and shows the
+// violation page when it refuses.
+func (h *Handler) consentAllowedByPolicy(w http.ResponseWriter, r *http.Request, st *consentState) bool {
+	vs, err := h.grantPolicy(r.Context(), r, st.cur.User, st.client, st.grant.Scope, policy.GrantTypeAuthorizationCode)
+	if err != nil {
+		h.internalError(w, r, err)
+		return false
+	}
+	if len(vs) > 0 {
+		h.policyViolationPage(w, r, st.cur, st.client, st.grant.RedirectURI, vs)
+		return false
+	}
+	return true
+}
+
+// consentPage serves GET /consent/{grant_id}.
+func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
+	st := h.loadConsent(w, r)
+	if st == nil || !h.consentAllowedByPolicy(w, r, st) {
+		return
+	}
+	h.renderPage(w, r, http.StatusOK, templates.PageConsent, templates.ConsentPage{
+		Common:     h.pageCommon(h.Sessions.CSRFToken(w, r)),
+		Client:     clientInfo(st.client, st.grant.RedirectURI),
+		Scopes:     describeScopes(st.grant.Scope),
+		MXID:       h.mxid(st.cur.User),
+		FormAction: h.URLs.Relative(routes.Consent(st.grant.ID.String())),
+	})
+}
+
+// consentSubmit serves POST /consent/{grant_id}: action=allow fulfils the
+// grant and sends the code to the client, action=deny cancels it and
+// sends access_denied.
+func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := parsePageForm(w, r); err != nil {
+		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
+		return
+	}
+	if !h.Sessions.CheckCSRF(r) {
+		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+		return
+	}
+	st := h.loadConsent(w, r)
+	if st == nil {
+		return
+	}
+	ctx := r.Context()
+	cb := grantResponseTarget(st.grant, st.client)
+
+	switch r.PostForm.Get("action") {
+	case "allow":
+		if !h.consentAllowedByPolicy(w, r, st) {
+			return
+		}
+		err := h.Store.AuthorizationGrants().Fulfill(ctx, st.grant, st.cur.Session.ID)
+		if lostTransition(err) {
+			h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+			return
+		}
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		var params []responseParam
+		if st.grant.ResponseTypeCode {
+			params = append(params, responseParam{"code", st.grant.Code})
+		}
+		h.deliver(w, r, cb, params)
+	case "deny":
+		err := h.Store.AuthorizationGrants().Cancel(ctx, st.grant)
+		if lostTransition(err) {
+			h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+			return
+		}
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		h.deliverError(w, r, cb, newError(ErrAccessDenied, 0, "The user denied the request."))
+	default:
+		h.htmlError(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny access.")
+	}
+}

@@ -1,0 +1,216 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"mas/internal/domain"
+	"mas/internal/store"
+)
+
+// refreshTokenGrant rotates a refresh token (RFC 6749 §6): every use
+// returns a new access and refresh token, consumes the old refresh token
+// and revokes the old access token, so only one chain of tokens is alive
+// per session (RFC 9700 §4.14.2).
+type refreshTokenGrant struct{ h *Handler }
+
+// errRefreshRaced means another request used the refresh token (or its
+// successor) between our reads and our writes.
+var errRefreshRaced = errors.New("refresh token used concurrently")
+
+func (g refreshTokenGrant) exchange(ctx context.Context, r *http.Request, client *domain.Client) (*tokenResponse, *Error) {
+	h := g.h
+	if !client.GrantRefreshToken {
+		return nil, unauthorizedGrantType(grantTypeRefreshToken)
+	}
+	presented, e := requiredFormParam(r.PostForm, "refresh_token")
+	if e != nil {
+		return nil, e
+	}
+	old, err := h.Store.RefreshTokens().FindByToken(ctx, presented)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalidGrant("the refresh token is unknown")
+	}
+	if err != nil {
+		return nil, h.serverFault(ctx, "looking up refresh token", err)
+	}
+	session, err := h.Store.Sessions().Lookup(ctx, old.SessionID)
+	if err != nil {
+		return nil, h.serverFault(ctx, "looking up oauth2 session", err)
+	}
+	if !session.Active() {
+		return nil, invalidGrant("the session of this refresh token has ended")
+	}
+	if session.ClientID != client.ID {
+		// RFC 6749 §5.2: a grant issued to another client is invalid_grant.
+		return nil, invalidGrant("the refresh token was issued to another client")
+	}
+	if session.UserID != nil {
+		user, err := h.Store.Users().Lookup(ctx, *session.UserID)
+		if err != nil {
+			return nil, h.serverFault(ctx, "looking up user", err)
+		}
+		if !user.IsValid() {
+			return nil, invalidGrant("the user is locked or deactivated")
+		}
+	}
+	if old.RevokedAt != nil {
+		return nil, invalidGrant("the refresh token was revoked")
+	}
+
+	// A consumed token is accepted once more if the pair it was rotated
+	// into was never used: the client most likely lost our response. That
+	// unused pair is revoked and replaced.
+	var successor *domain.RefreshToken
+	if old.ConsumedAt != nil {
+		if successor, e = h.lostRefreshSuccessor(ctx, old); e != nil {
+			return nil, e
+		}
+	}
+
+	access, refresh, err := h.newTokenPair()
+	if err != nil {
+		return nil, h.serverFault(ctx, "generating tokens", err)
+	}
+	ttl := h.tokenTTL()
+	expires := h.Clock.Now().Add(ttl)
+	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
+		if successor != nil {
+			if err := revokeUnusedPair(ctx, tx, successor); err != nil {
+				return err
+			}
+		}
+		at, err := tx.AccessTokens().Add(ctx, session.ID, access, &expires)
+		if err != nil {
+			return err
+		}
+		rt, err := tx.RefreshTokens().Add(ctx, session.ID, &at.ID, refresh)
+		if err != nil {
+			return err
+		}
+		if successor == nil {
+			// The conditional update that decides concurrent refreshes:
+			// only one of them still finds the token unconsumed.
+			if err := tx.RefreshTokens().Consume(ctx, old, rt.ID); err != nil {
+				if errors.Is(err, store.ErrConflict) || errors.Is(err, domain.ErrInvalidTransition) {
+					return errRefreshRaced
+				}
+				return err
+			}
+		}
+		return revokeAccessToken(ctx, tx, old.AccessTokenID)
+	})
+	switch {
+	case errors.Is(err, errRefreshRaced):
+		return nil, invalidGrant("the refresh token was already used")
+	case err != nil:
+		return nil, h.serverFault(ctx, "rotating refresh token", err)
+	}
+	h.recordActivity(ctx, session, requesterIP(ctx))
+	return &tokenResponse{
+		AccessToken:  access,
+		RefreshToken: refresh,
+		ExpiresIn:    int64(ttl / time.Second),
+		Scope:        scopeString(session.Scope),
+	}, nil
+}
+
+// lostRefreshSuccessor decides whether a consumed refresh token may be
+// used once more, returning the successor to revoke. It may if the token
+// it was rotated into is still unused and so is that token's access token;
+// any sign of use means the old token is being replayed.
+func (h *Handler) lostRefreshSuccessor(ctx context.Context, old *domain.RefreshToken) (*domain.RefreshToken, *Error) {
+	replayed := invalidGrant("the refresh token was already used")
+	if old.NextRefreshTokenID == nil {
+		return nil, replayed
+	}
+	next, err := h.Store.RefreshTokens().Lookup(ctx, *old.NextRefreshTokenID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, replayed
+	}
+	if err != nil {
+		return nil, h.serverFault(ctx, "looking up successor refresh token", err)
+	}
+	if !next.Valid() {
+		return nil, replayed
+	}
+	if next.AccessTokenID != nil {
+		at, err := h.Store.AccessTokens().Lookup(ctx, *next.AccessTokenID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// Cleaned up: nothing proves it was used.
+		case err != nil:
+			return nil, h.serverFault(ctx, "looking up successor access token", err)
+		case at.FirstUsedAt != nil:
+			return nil, replayed
+		}
+	}
+	h.tokenLogger(ctx).InfoContext(ctx, "refresh token reused before its successor was used: reissuing",
+		"refresh_token", old.ID, "successor", next.ID)
+	return next, nil
+}
+
+// revokeUnusedPair revokes a successor refresh token and its access token,
+// then re-reads them: a write that raced ours (the successor consumed, its
+// access token used) is visible once our conditional updates have taken
+// the rows, and turns the recovery into a refusal.
+func revokeUnusedPair(ctx context.Context, tx store.Tx, next *domain.RefreshToken) error {
+	if next.AccessTokenID != nil {
+		at, err := tx.AccessTokens().Lookup(ctx, *next.AccessTokenID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			if at.RevokedAt == nil {
+				if err := tx.AccessTokens().Revoke(ctx, at); err != nil && !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+			}
+			if at, err = tx.AccessTokens().Lookup(ctx, at.ID); err != nil {
+				return err
+			}
+			if at.FirstUsedAt != nil {
+				return errRefreshRaced
+			}
+		}
+	}
+	if err := tx.RefreshTokens().Revoke(ctx, next); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, domain.ErrInvalidTransition) {
+			return errRefreshRaced
+		}
+		return err
+	}
+	again, err := tx.RefreshTokens().Lookup(ctx, next.ID)
+	if err != nil {
+		return err
+	}
+	if again.ConsumedAt != nil {
+		return errRefreshRaced
+	}
+	return nil
+}
+
+// revokeAccessToken revokes the access token a refresh token was issued
+// with, if it still exists and is not revoked already.
+func revokeAccessToken(ctx context.Context, tx store.Tx, id *domain.ID) error {
+	if id == nil {
+		return nil
+	}
+	at, err := tx.AccessTokens().Lookup(ctx, *id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if at.RevokedAt != nil {
+		return nil
+	}
+	if err := tx.AccessTokens().Revoke(ctx, at); err != nil && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"mas/internal/domain"
+)
+
+func refreshForm(c *domain.Client, token string) url.Values {
+	return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}, "client_id": {c.ID.String()}}
+}
+
+// refreshed is one successful refresh.
+type refreshed struct{ access, refresh string }
+
+func (e *tokenEnv) refresh(c *domain.Client, token string) refreshed {
+	e.t.Helper()
+	m := wantTokenOK(e.t, e.tokenRequest(refreshForm(c, token)))
+	return refreshed{access: m["access_token"].(string), refresh: m["refresh_token"].(string)}
+}
+
+func TestRefreshTokenRotation(t *testing.T) {
+	e := newTokenEnv(t)
+	c := e.client()
+	p := e.issue(c, e.user("alice"), "urn:matrix:client:api:*", "openid")
+	e.clock.Advance(time.Minute)
+
+	m := wantTokenOK(t, e.tokenRequest(refreshForm(c, p.refresh.Token)))
+	if m["expires_in"] != float64(300) || m["scope"] != "openid urn:matrix:client:api:*" {
+		t.Errorf("response = %v", m)
+	}
+	if _, ok := m["id_token"]; ok {
+		t.Errorf("refresh returned an ID token: %v", m)
+	}
+	next := refreshed{access: m["access_token"].(string), refresh: m["refresh_token"].(string)}
+
+	// The old pair is dead: the access token revoked, the refresh token
+	// consumed into the new one.
+	if e.active(p.access.Token) || e.active(p.refresh.Token) {
+		t.Fatal("old tokens still active after rotation")
+	}
+	if !e.active(next.access) || !e.active(next.refresh) {
+		t.Fatal("new tokens not active")
+	}
+	old, err := e.db.RefreshTokens().Lookup(context.Background(), p.refresh.ID)
+	e.must(err)
+	newRT, err := e.db.RefreshTokens().FindByToken(context.Background(), next.refresh)
+	e.must(err)
+	if old.ConsumedAt == nil || old.NextRefreshTokenID == nil || *old.NextRefreshTokenID != newRT.ID {
+		t.Fatalf("old refresh token = %+v, want consumed into %s", old, newRT.ID)
+	}
+
+	// The chain continues; the session is the same throughout.
+	third := e.refresh(c, next.refresh)
+	if e.sessionOfAccessToken(third.access).ID != p.session.ID {
+		t.Fatal("refresh moved the tokens to another session")
+	}
+	// Once the successors have been used (introspection marks them), the
+	// consumed tokens are plain replays.
+	if !e.active(third.access) {
+		t.Fatal("third access token not active")
+	}
+	wantTokenError(t, e.tokenRequest(refreshForm(c, p.refresh.Token)), http.StatusBadRequest, ErrInvalidGrant)
+	wantTokenError(t, e.tokenRequest(refreshForm(c, next.refresh)), http.StatusBadRequest, ErrInvalidGrant)
+	if !e.active(third.access) {
+		t.Fatal("a refused replay killed the live tokens")
+	}
+}
+
+// TestRefreshTokenLostResponse covers the one retry a client gets when our
+// answer to a refresh never reached it.
+func TestRefreshTokenLostResponse(t *testing.T) {
+	e := newTokenEnv(t)
+	c := e.client()
+	p := e.issue(c, e.user("alice"), "openid")
+
+	lost := e.refresh(c, p.refresh.Token) // the client never sees this
+	retry := e.refresh(c, p.refresh.Token)
+
+	// The lost pair is revoked, the retry's pair works.
+	ctx := context.Background()
+	lostRT, err := e.db.RefreshTokens().FindByToken(ctx, lost.refresh)
+	e.must(err)
+	lostAT, err := e.db.AccessTokens().FindByToken(ctx, lost.access)
+	e.must(err)
+	if lostRT.RevokedAt == nil || lostAT.RevokedAt == nil {
+		t.Fatalf("lost pair not revoked: %+v %+v", lostRT, lostAT)
+	}
+	if !e.active(retry.access) || !e.active(retry.refresh) {
+		t.Fatal("retried pair not active")
+	}
+
+	// Only once: the old token's successor is now revoked.
+	wantTokenError(t, e.tokenRequest(refreshForm(c, p.refresh.Token)), http.StatusBadRequest, ErrInvalidGrant)
+	// The lost refresh token itself is dead.
+	wantTokenError(t, e.tokenRequest(refreshForm(c, lost.refresh)), http.StatusBadRequest, ErrInvalidGrant)
+	// And the chain goes on from the retry.
+	e.refresh(c, retry.refresh)
+}
+
+func TestRefreshTokenReplayAfterSuccessorUsed(t *testing.T) {
+	t.Run("successor access token used", func(t *testing.T) {
+		e := newTokenEnv(t)
+		c := e.client()
+		p := e.issue(c, e.user("alice"), "openid")
+		next := e.refresh(c, p.refresh.Token)
+		e.introspect(next.access, nil) // the homeserver saw it: the client got the response
+		wantTokenError(t, e.tokenRequest(refreshForm(c, p.refresh.Token)), http.StatusBadRequest, ErrInvalidGrant)
+		if !e.active(next.access) || !e.active(next.refresh) {
+			t.Fatal("refused replay revoked the live pair")
+		}
+	})
+	t.Run("successor refresh token used", func(t *testing.T) {
+		e := newTokenEnv(t)
+		c := e.client()
+		p := e.issue(c, e.user("alice"), "openid")
+		next := e.refresh(c, p.refresh.Token)
+		third := e.refresh(c, next.refresh)
+		wantTokenError(t, e.tokenRequest(refreshForm(c, p.refresh.Token)), http.StatusBadRequest, ErrInvalidGrant)
+		if !e.active(third.refresh) {
+			t.Fatal("refused replay revoked the live refresh token")
+		}
+	})
+}
+
+// TestRefreshTokenConcurrent races refreshes of one token. Whatever the
+// interleaving, exactly one chain of tokens must survive: the conditional
+// consume lets one rotation win, and a late request either loses with
+// invalid_grant or takes the lost-response path, which revokes the pair it
+// replaces.
+func TestRefreshTokenConcurrent(t *testing.T) {
+	e := newTokenEnv(t)
+	c := e.client()
+	p := e.issue(c, e.user("alice"), "openid")
+	const n = 8
+	recs := make([]map[string]any, n)
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			rec := e.tokenRequest(refreshForm(c, p.refresh.Token))
+			statuses[i] = rec.Code
+			if rec.Code == http.StatusOK {
+				recs[i] = jsonBody(t, rec)
+			}
+		})
+	}
+	wg.Wait()
+	var live, ok int
+	for i, st := range statuses {
+		switch st {
+		case http.StatusOK:
+			ok++
+			if e.active(recs[i]["refresh_token"].(string)) {
+				live++
+				if !e.active(recs[i]["access_token"].(string)) {
+					t.Error("live refresh token with a dead access token")
+				}
+			}
+		case http.StatusBadRequest:
+		default:
+			t.Fatalf("statuses = %v", statuses)
+		}
+	}
+	if ok == 0 || live != 1 {
+		t.Fatalf("%d refreshes succeeded, %d chains alive (statuses %v); want exactly one alive", ok, live, statuses)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM oauth2_refresh_tokens WHERE consumed_at IS NULL AND revoked_at IS NULL`); n != 1 {
+		t.Fatalf("%d usable refresh tokens in the store", n)
+	}
+}
+
+func TestRefreshTokenRecordsActivity(t *testing.T) {
+	e := newTokenEnv(t)
+	c := e.client()
+	p := e.issue(c, e.user("alice"), "openid")
+	e.clock.Advance(time.Hour)
+	e.refresh(c, p.refresh.Token)
+	s := e.session(p.session.ID)
+	if s.LastActiveAt == nil || !s.LastActiveAt.Equal(e.clock.Now()) {
+		t.Fatalf("last_active_at = %v, want %v", s.LastActiveAt, e.clock.Now())
+	}
+}

@@ -1,0 +1,203 @@
+// Package testenv starts the whole service for end-to-end tests: the real
+// app wiring on a fresh database (SQLite by default, PostgreSQL on
+// request), listening on 127.0.0.1, with a fake Synapse as its homeserver
+// and cheap password hashing. Tests talk to it over real HTTP.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mas/internal/app"
+	"mas/internal/config"
+	"mas/internal/domain"
+	"mas/internal/homeserver/homeservertest"
+	"mas/internal/store/postgres/pgtest"
+)
+
+// Options adjust the environment.
+type Options struct {
+	// Postgres runs on a throw-away PostgreSQL database (skipped without
+	// MAS_TEST_DATABASE_URL, failing under CI=true) instead of SQLite.
+	Postgres bool
+	// Configure edits the configuration before the service starts.
+	Configure func(*config.Config)
+	// NoWorker leaves the job queue unworked (tests then see queued jobs).
+	NoWorker bool
+}
+
+// Env is a running service.
+type Env struct {
+	T          testing.TB
+	App        *app.App
+	Server     *app.Server
+	Config     *config.Config
+	Homeserver *homeservertest.Server
+	// BaseURL is the public base, ending in "/".
+	BaseURL string
+}
+
+// ServerName is the homeserver's server_name in every environment.
+const ServerName = "example.org"
+
+// Secret is the shared homeserver secret.
+const Secret = "testenv-shared-secret-0123456789"
+
+// New starts the service and stops it when the test ends.
+func New(t testing.TB, opts Options) *Env {
+	t.Helper()
+	hs := homeservertest.New(t, homeservertest.Options{ServerName: ServerName, Secret: Secret})
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
+
+	cfg, err := baseConfig()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	cfg.HTTP.PublicBase = base
+	cfg.HTTP.Listeners = []config.ListenerConfig{{
+		Name: "web",
+		Resources: []config.Resource{
+			{Name: config.ResourceDiscovery}, {Name: config.ResourceHuman}, {Name: config.ResourceOAuth},
+			{Name: config.ResourceCompat}, {Name: config.ResourceHealth},
+		},
+		Binds: []config.BindConfig{{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
+	}}
+	cfg.Matrix.Homeserver = ServerName
+	cfg.Matrix.Endpoint = hs.URL() + "/"
+	cfg.Matrix.Secret = Secret
+	cfg.Matrix.SecretFile = ""
+	cost := uint32(4)
+	cfg.Passwords.Schemes = []config.HashingScheme{{Version: 1, Algorithm: config.AlgorithmBcrypt, Cost: &cost}}
+	cfg.Passwords.MinimumComplexity = 0
+	if opts.Postgres {
+		cfg.Database.URI = pgtest.NewDatabase(t)
+	} else {
+		cfg.Database.URI = "sqlite:" + filepath.Join(t.TempDir(), "mas.db")
+	}
+	if opts.Configure != nil {
+		opts.Configure(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("testenv: invalid configuration: %v", err)
+	}
+
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx := context.Background()
+	a, err := app.OpenWith(ctx, cfg, logger, app.Options{JobPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("testenv: opening the service: %v", err)
+	}
+	srv, err := a.StartServer(ctx, app.ServerOptions{NoWorker: opts.NoWorker})
+	if err != nil {
+		a.Close()
+		t.Fatalf("testenv: starting the service: %v", err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Stop(stopCtx); err != nil {
+			t.Logf("testenv: stopping: %v", err)
+		}
+		a.Close()
+	})
+	hs.SetIntrospectionURL(base + "oauth2/introspect")
+	return &Env{T: t, App: a, Server: srv, Config: cfg, Homeserver: hs, BaseURL: base}
+}
+
+// URL returns the absolute URL of a route path ("/login").
+func (e *Env) URL(path string) string { return strings.TrimSuffix(e.BaseURL, "/") + path }
+
+// Browser returns an HTTP client with a cookie jar that does not follow
+// redirects, so tests can inspect each step.
+func (e *Env) Browser() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return &http.Client{
+		Jar:     jar,
+		Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// CreateUser registers a user with a password, as the CLI does, and waits
+// until the provisioning job has created it on the homeserver.
+func (e *Env) CreateUser(username, password string) *domain.User {
+	e.T.Helper()
+	u, err := e.App.RegisterUser(context.Background(), app.RegisterUserRequest{
+		Username: username, Password: password, IgnorePasswordComplexity: true,
+	})
+	if err != nil {
+		e.T.Fatalf("testenv: creating %s: %v", username, err)
+	}
+	e.Eventually(username+" to be provisioned on the homeserver", func() bool {
+		_, ok := e.Homeserver.User(username)
+		return ok
+	})
+	return u
+}
+
+// Eventually polls cond until it holds or the deadline passes.
+func (e *Env) Eventually(what string, cond func() bool) {
+	e.T.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.T.Fatalf("testenv: timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// keyMaterial is generated once per test binary: RSA key generation is
+// slow and every environment can share the same keys.
+var (
+	keyOnce sync.Once
+	keyCfg  *config.Config
+	keyErr  error
+)
+
+// baseConfig is a fresh generated configuration (with shared keys).
+func baseConfig() (*config.Config, error) {
+	keyOnce.Do(func() { keyCfg, keyErr = config.Generate(rand.Reader) })
+	if keyErr != nil {
+		return nil, keyErr
+	}
+	b, err := keyCfg.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return config.LoadBytes("testenv.yaml", b)
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// testWriter sends service logs to the test log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
