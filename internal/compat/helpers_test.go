@@ -1,11 +1,11 @@
 package compat_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -32,7 +32,6 @@ import (
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
-	"mas/internal/store"
 	"mas/internal/store/sqlite"
 	"mas/internal/templates"
 )
@@ -150,6 +149,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		URLs:       e.urls,
 		Clock:      clk,
 		Rand:       rand.Reader,
+		Logger:     slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Settings:   compat.Settings{ServiceName: "Test MAS", HardLimitEviction: opts.eviction},
 	}
 	e.h.Mount(e.mux)
@@ -473,14 +473,3 @@ func sessionLimit(t *testing.T, soft, hard uint64) *policy.Engine {
 	}
 	return p
 }
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
-
-var _ = store.ErrNotFound

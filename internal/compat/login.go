@@ -18,8 +18,9 @@ const (
 )
 
 // loginFlow is one entry of GET /login. The SSO flow tells clients that
-// this server is OAuth-aware (MSC3824, and its stable name since Matrix
-// 1.15), so that they prefer the OAuth 2.0 API when they speak it.
+// this server is OAuth-aware, under the stable name and MSC3824's unstable
+// one for older clients, so that they prefer the OAuth 2.0 API when they
+// speak it. No identity providers are listed: there is only this service.
 type loginFlow struct {
 	Type                       string `json:"type"`
 	OAuthAwarePreferred        bool   `json:"oauth_aware_preferred,omitempty"`

@@ -154,6 +154,23 @@ func TestLoginErrors(t *testing.T) {
 	}
 }
 
+func TestLoginBodyTooLarge(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	body := `{"type":"m.login.token","token":"` + strings.Repeat("x", 2<<20) + `"}`
+	e.postJSON(loginPath, body).wantError(t, 413, "M_TOO_LARGE", "Request body too large")
+}
+
+func TestLoginEmptyDeviceID(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.user("alice", "correct horse")
+	for _, id := range []any{"", nil} {
+		res := e.login("alice", "correct horse", obj{"device_id": id, "initial_device_display_name": nil})
+		if len(res.str("device_id")) != 10 {
+			t.Errorf("device_id %v gave %q", id, res.str("device_id"))
+		}
+	}
+}
+
 func TestLoginPasswordDisabled(t *testing.T) {
 	e := newEnv(t, envOptions{disabled: true})
 	e.user("alice", "")

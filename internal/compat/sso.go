@@ -5,12 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"mas/internal/domain"
 	"mas/internal/policy"
-	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
@@ -352,7 +350,7 @@ func (h *Handler) common(csrf string) templates.Common {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	w.Header().Set("Cache-Control", "no-store")
 	if err := h.Templates.Respond(w, status, name, data); err != nil {
-		requestctx.Logger(r.Context()).Error("rendering page", "page", name, "error", err)
+		h.logger(r.Context()).ErrorContext(r.Context(), "rendering page", "page", name, "error", err)
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 	}
 }
@@ -361,7 +359,7 @@ func (h *Handler) htmlError(w http.ResponseWriter, r *http.Request, status int, 
 	h.render(w, r, status, templates.PageError, templates.ErrorPage{
 		Common:      h.common(""),
 		Code:        code,
-		Description: strings.TrimSpace(description),
+		Description: description,
 	})
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/homeserver/homeservertest"
 )
 
 func TestSSORedirectErrors(t *testing.T) {
@@ -112,17 +114,10 @@ func TestSSOCompleteWithoutSession(t *testing.T) {
 	} {
 		complete := e.ssoStart("https://client.example/", tc.extra)
 		id := strings.TrimPrefix(strings.SplitN(complete, "?", 2)[0], "/complete-compat-sso/")
-		for _, res := range []response{b.get(complete), b.post(complete, url.Values{})} {
-			if res.status != http.StatusSeeOther {
-				if res.status == http.StatusForbidden {
-					continue // the POST has no CSRF token: refused first
-				}
-				t.Fatalf("%s: %d %s", complete, res.status, res.raw)
-			}
-			want := tc.want + "?id=" + id + "&kind=continue_compat_sso_login"
-			if res.location != want {
-				t.Errorf("%s: Location %q, want %q", complete, res.location, want)
-			}
+		res := b.get(complete)
+		want := tc.want + "?id=" + id + "&kind=continue_compat_sso_login"
+		if res.status != http.StatusSeeOther || res.location != want {
+			t.Errorf("%s: %d Location %q, want %q", complete, res.status, res.location, want)
 		}
 	}
 }
@@ -207,7 +202,7 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	bs := b.loginAs(alice)
+	b.loginAs(alice)
 	tokenLogin := func(token string) response {
 		return e.postJSON(loginPath, obj{"type": "m.login.token", "token": token})
 	}
@@ -260,7 +255,6 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 			t.Fatalf("retry: %d %s", res.status, res.raw)
 		}
 	})
-	_ = bs
 }
 
 func TestSSOCompleteExpiry(t *testing.T) {
@@ -319,4 +313,46 @@ func TestSSOTokenLoginHardLimit(t *testing.T) {
 	e.login("alice", "correct horse", nil)
 	e.postJSON(loginPath, obj{"type": "m.login.token", "token": token}).wantError(t, 403, "M_FORBIDDEN",
 		"You have reached your hard device limit. Please visit your account page to sign some out.")
+}
+
+// TestSSOTokenLoginRace: two clients redeem the same token at once. Both
+// pass the checks and create their device; one wins the exchange, the
+// other is refused and its orphan device is scheduled for removal.
+func TestSSOTokenLoginRace(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alice := e.user("alice", "correct horse")
+	b := e.browser()
+	b.loginAs(alice)
+	token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+
+	arrived, release := make(chan struct{}), make(chan struct{})
+	e.hs.SetHook("/_synapse/mas/upsert_device", func(_ *http.Request, body []byte) *homeservertest.Response {
+		if strings.Contains(string(body), `"SLOW"`) {
+			close(arrived)
+			<-release
+		}
+		return nil
+	})
+	slow := make(chan response, 1)
+	go func() {
+		slow <- e.postJSON(loginPath, obj{"type": "m.login.token", "token": token, "device_id": "SLOW"})
+	}()
+	<-arrived
+	fast := e.postJSON(loginPath, obj{"type": "m.login.token", "token": token, "device_id": "FAST"})
+	if fast.status != http.StatusOK {
+		t.Fatalf("fast: %d %s", fast.status, fast.raw)
+	}
+	close(release)
+	(<-slow).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
+
+	sessions := e.activeCompatSessions(alice)
+	if len(sessions) != 1 || sessions[0].DeviceID != "FAST" {
+		t.Fatalf("sessions %+v", sessions)
+	}
+	if got := e.hs.Devices("alice"); !slices.Equal(got, []string{"FAST", "SLOW"}) {
+		t.Errorf("devices %v", got)
+	}
+	if n := e.jobs("sync-devices", alice); n != 1 {
+		t.Errorf("%d sync jobs, want 1 to remove the orphan device", n)
+	}
 }

@@ -59,3 +59,9 @@ func (SendAccountRecoveryEmailsJob) Kind() string { return "send-account-recover
 type PruneStalePolicyDataJob struct{}
 
 func (PruneStalePolicyDataJob) Kind() string { return "prune-stale-policy-data" }
+
+// CleanupClientAssertionsJob forgets client-assertion IDs whose assertion
+// has expired (they can no longer be replayed anyway).
+type CleanupClientAssertionsJob struct{}
+
+func (CleanupClientAssertionsJob) Kind() string { return "cleanup-client-assertions" }

@@ -36,6 +36,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &deactivateUserWorker{d: d})
 	river.AddWorker(w, &reactivateUserWorker{d: d})
 	river.AddWorker(w, &prunePolicyDataWorker{d: d})
+	river.AddWorker(w, &cleanupClientAssertionsWorker{d: d})
 	return w
 }
 
@@ -43,6 +44,7 @@ func Workers(d Deps) *river.Workers {
 func DefaultSchedules() []Schedule {
 	return []Schedule{
 		{Name: "prune-stale-policy-data", Spec: "0 0 2 * * *", Job: func() domain.Job { return domain.PruneStalePolicyDataJob{} }},
+		{Name: "cleanup-client-assertions", Spec: "0 50 * * * *", Job: func() domain.Job { return domain.CleanupClientAssertionsJob{} }},
 	}
 }
 
@@ -62,6 +64,22 @@ func (w *prunePolicyDataWorker) Work(ctx context.Context, _ *river.Job[domain.Pr
 	}
 	if n > 0 {
 		w.d.Logger.Info("pruned stale policy data", "deleted", n)
+	}
+	return nil
+}
+
+type cleanupClientAssertionsWorker struct {
+	river.WorkerDefaults[domain.CleanupClientAssertionsJob]
+	d Deps
+}
+
+func (w *cleanupClientAssertionsWorker) Work(ctx context.Context, _ *river.Job[domain.CleanupClientAssertionsJob]) error {
+	n, err := w.d.Store.ClientAssertions().DeleteExpired(ctx, w.d.Clock.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.d.Logger.Info("forgot expired client assertions", "deleted", n)
 	}
 	return nil
 }

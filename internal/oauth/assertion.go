@@ -260,25 +260,21 @@ const (
 	jwksCacheEntries = 1024
 )
 
-// jwksCaches holds one cache per Handler. Handler's fields are shared by
-// the three parts of this package, so the cache lives beside it, keyed by
-// the handler, rather than in it.
-var jwksCaches sync.Map // *Handler → *clientJWKSCache
-
+// jwksCache returns the handler's cache of client JWK Sets, made on
+// first use so that a Handler literal needs no constructor.
 func (h *Handler) jwksCache() *clientJWKSCache {
-	if c, ok := jwksCaches.Load(h); ok {
-		return c.(*clientJWKSCache)
-	}
-	c, _ := jwksCaches.LoadOrStore(h, newClientJWKSCache(&http.Client{
-		Timeout: jwksFetchTimeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			return nil
-		},
-	}))
-	return c.(*clientJWKSCache)
+	h.clientKeysOnce.Do(func() {
+		h.clientKeys = newClientJWKSCache(&http.Client{
+			Timeout: jwksFetchTimeout,
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 3 {
+					return errors.New("too many redirects")
+				}
+				return nil
+			},
+		})
+	})
+	return h.clientKeys
 }
 
 // clientJWKSCache fetches clients' jwks_uri documents, caches them in

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"mas/internal/clock"
@@ -52,6 +53,9 @@ type Handler struct {
 	Rand       io.Reader
 	Logger     *slog.Logger
 	Settings   Settings
+
+	clientKeysOnce sync.Once
+	clientKeys     *clientJWKSCache
 }
 
 // MountDiscovery registers the `discovery` resource.

@@ -151,7 +151,6 @@ func newRegEnv(t *testing.T, opts ...regOption) *regEnv {
 		mux.ServeHTTP(w, r.WithContext(requestctx.WithLogger(r.Context(), h.Logger)))
 	}))
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() { jwksCaches.Delete(h) })
 	return &regEnv{t: t, h: h, srv: srv, store: st, clock: clk}
 }
 
