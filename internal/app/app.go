@@ -99,6 +99,10 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	if a.Homeserver, err = homeserverConnection(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.Matrix.Kind == config.HomeserverStandalone {
+		logger.Warn("matrix.kind is standalone: no homeserver is connected, so users and devices exist only here " +
+			"and no Matrix client can use the tokens. Use this to try the service out, never in production.")
+	}
 	ids := domain.NewIDGenerator(a.Rand)
 	if a.db, a.driver, err = openStore(ctx, cfg, a.Clock, ids); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 func newConfigGenerateCommand(g *globals) *cobra.Command {
 	var output string
+	var standalone bool
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Generate a complete configuration with fresh secrets and signing keys",
@@ -23,6 +24,9 @@ func newConfigGenerateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("generating configuration: %w", err)
 			}
+			if standalone {
+				cfg.Matrix.Kind = config.HomeserverStandalone
+			}
 			b, err := cfg.Marshal()
 			if err != nil {
 				return err
@@ -31,5 +35,7 @@ func newConfigGenerateCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&standalone, "standalone", false,
+		"run without a homeserver (matrix.kind: standalone): for trying the service out, never for production")
 	return cmd
 }

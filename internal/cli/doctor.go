@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mas/internal/config"
 	"mas/internal/doctor"
 )
 
@@ -47,6 +48,7 @@ func newDoctorCommand(g *globals) *cobra.Command {
 				Endpoint:     cfg.Matrix.Endpoint,
 				Secret:       secret,
 				WellKnownURL: wellKnownURL,
+				Standalone:   cfg.Matrix.Kind == config.HomeserverStandalone,
 				UserAgent:    "mas-cli/" + Version,
 			})
 			if err != nil {

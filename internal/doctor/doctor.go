@@ -54,6 +54,9 @@ type Options struct {
 	// document is looked up. Empty means https://<hostname of ServerName>,
 	// where Matrix clients look for it.
 	WellKnownURL string
+	// Standalone says the service runs with matrix.kind: standalone, with
+	// no homeserver at all: reported as a failure, homeserver checks skipped.
+	Standalone bool
 	// Timeout bounds each request. Default DefaultTimeout.
 	Timeout time.Duration
 	// Transport sends the requests. Default: a clone of
@@ -84,6 +87,12 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 	}
 	d.out.info(Intro)
 	d.checkIssuer()
+	if opts.Standalone {
+		d.out.fail("matrix.kind is standalone: the service is not connected to any homeserver",
+			"This mode is for trying the service out. Set matrix.kind to synapse and point",
+			"matrix.endpoint and matrix.secret at your homeserver for a real deployment.")
+		return d.out.summary, ctx.Err()
+	}
 	discovered := d.checkWellKnown(ctx)
 	if d.checkReachable(ctx) {
 		d.checkTokenRejected(ctx)
