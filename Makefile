@@ -11,12 +11,14 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
 
-# Creates a configuration on first run (fresh secrets and keys, embedded
-# SQLite database in ./mas.db), then starts the server.
+# Creates a trial configuration on first run (fresh secrets and keys,
+# embedded SQLite database in ./mas.db, no homeserver: matrix.kind
+# standalone), then starts the server.
 run: build
 	@if [ ! -f $(CONFIG) ]; then \
-		echo "No $(CONFIG): generating a development configuration"; \
-		$(BIN) config generate -o $(CONFIG); \
+		echo "No $(CONFIG): generating a trial configuration (SQLite, no homeserver)"; \
+		$(BIN) config generate --standalone -o $(CONFIG); \
+		echo "Create a user with: $(BIN) manage register-user alice -p 'a long passphrase' -y -c $(CONFIG)"; \
 	fi
 	$(BIN) server -c $(CONFIG)
 

@@ -26,6 +26,8 @@ func newConfigGenerateCommand(g *globals) *cobra.Command {
 			}
 			if standalone {
 				cfg.Matrix.Kind = config.HomeserverStandalone
+				// A trial runs on this machine: links should open in its browser.
+				cfg.HTTP.PublicBase = "http://localhost:8080/"
 			}
 			b, err := cfg.Marshal()
 			if err != nil {

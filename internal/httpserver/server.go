@@ -136,7 +136,7 @@ func buildListenerHandler(sh *shared, l Listener, mounts map[string]MountFunc) (
 	for _, res := range l.Resources {
 		mount := mounts[res.Name]
 		if mount == nil {
-			sh.logger.Warn("resource has no handlers yet; its paths will answer 404",
+			sh.logger.Info("resource not implemented by this version; its paths answer 404",
 				"listener", l.Name, "resource", res.Name)
 			continue
 		}

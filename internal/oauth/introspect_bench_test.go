@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"mas/internal/domain"
 	"mas/internal/routes"
@@ -37,34 +38,48 @@ func introspectionBench(b *testing.B, tweak ...func(*Handler)) (*tokenEnv, strin
 	return e, p.access.Token
 }
 
-// runIntrospection is the measured loop: one full HTTP request through the
-// mux per iteration, the way Synapse sends it.
+// introspectOnce sends one request through the mux, the way Synapse
+// sends it.
+func introspectOnce(tb testing.TB, e *tokenEnv, body, auth string) {
+	req := httptest.NewRequest(http.MethodPost, routes.OAuth2Introspection, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("X-MAS-Supports-Device-Id", "1")
+	rec := httptest.NewRecorder()
+	e.mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), `{"active":true`) {
+		tb.Fatalf("introspection = %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func introspectionRequest(e *tokenEnv, token string) (body, auth string) {
+	return url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode(), "Bearer " + e.hs.Secret()
+}
+
+// runIntrospection is the measured loop; it returns the cost per request.
 func runIntrospection(b *testing.B, e *tokenEnv, token string) float64 {
-	body := url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()
-	auth := "Bearer " + e.hs.Secret()
+	body, auth := introspectionRequest(e, token)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, routes.OAuth2Introspection, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", auth)
-		req.Header.Set("X-MAS-Supports-Device-Id", "1")
-		rec := httptest.NewRecorder()
-		e.mux.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), `{"active":true`) {
-			b.Fatalf("introspection = %d %s", rec.Code, rec.Body.String())
-		}
+		introspectOnce(b, e, body, auth)
 	}
 	return float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 }
 
-func BenchmarkIntrospectAccessTokenCeiling(b *testing.B) {
+// ceilingEnv swaps the store of an environment for the map-backed one.
+func ceilingEnv(b *testing.B) (*tokenEnv, string) {
 	e, token := introspectionBench(b)
 	ms, err := newMapIntrospectionStore(e.db, token)
 	if err != nil {
 		b.Fatal(err)
 	}
 	e.h.Store = ms
+	return e, token
+}
+
+func BenchmarkIntrospectAccessTokenCeiling(b *testing.B) {
+	e, token := ceilingEnv(b)
 	ceilingNsPerOp = runIntrospection(b, e, token)
 }
 
@@ -72,12 +87,18 @@ func BenchmarkIntrospectAccessToken(b *testing.B) {
 	e, token := introspectionBench(b)
 	ns := runIntrospection(b, e, token)
 	if ceilingNsPerOp == 0 {
-		r := testing.Benchmark(BenchmarkIntrospectAccessTokenCeiling)
-		ceilingNsPerOp = float64(r.NsPerOp())
+		// Run alone (-bench filtered): time the ceiling here, outside the
+		// measurement. testing.Benchmark cannot nest in a benchmark.
+		ce, ctoken := ceilingEnv(b)
+		body, auth := introspectionRequest(ce, ctoken)
+		const n = 5000
+		start := time.Now()
+		for range n {
+			introspectOnce(b, ce, body, auth)
+		}
+		ceilingNsPerOp = float64(time.Since(start).Nanoseconds()) / n
 	}
-	if ceilingNsPerOp > 0 {
-		b.ReportMetric(ns/ceilingNsPerOp, "x_ceiling")
-	}
+	b.ReportMetric(ns/ceilingNsPerOp, "x_ceiling")
 }
 
 // BenchmarkIntrospectAccessTokenParallel measures throughput with as many

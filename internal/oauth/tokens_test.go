@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +26,6 @@ import (
 	"mas/internal/keys"
 	"mas/internal/policy"
 	"mas/internal/routes"
-	"mas/internal/store"
 	"mas/internal/store/sqlite"
 	"mas/internal/tokens"
 )
@@ -405,9 +403,3 @@ func (e *tokenEnv) decodeJWT(token string) (map[string]any, keys.Header) {
 	e.must(json.Unmarshal(payload, &claims))
 	return claims, hdr
 }
-
-// discard drains a body so the linter sees it used.
-var _ = io.Discard
-
-// storeOf exposes the environment's store as the interface.
-func (e *tokenEnv) storeOf() store.Store { return e.db }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"weak"
 
 	"mas/internal/domain"
 )
@@ -112,7 +115,7 @@ func (a accessTokenRepo) FindForIntrospection(ctx context.Context, token string)
 	t, _ := scanAccessToken(&c)
 	s, _ := scanSession(&c)
 	user := optionalUser(&c)
-	if err := a.r.q.QueryRowContext(ctx, introspectAccessTokenQuery, token).Scan(c.dst...); err != nil {
+	if err := a.r.introspectionRow(ctx, introspectAccessTokenQuery, token).Scan(c.dst...); err != nil {
 		return nil, nil, nil, a.r.mapErr(err)
 	}
 	return t, s, user(), nil
@@ -123,7 +126,7 @@ func (a compatAccessTokenRepo) FindForIntrospection(ctx context.Context, token s
 	t, _ := scanCompatAccessToken(&c)
 	s, _ := scanCompatSession(&c)
 	u, _ := scanUser(&c)
-	if err := a.r.q.QueryRowContext(ctx, introspectCompatAccessTokenQuery, token).Scan(c.dst...); err != nil {
+	if err := a.r.introspectionRow(ctx, introspectCompatAccessTokenQuery, token).Scan(c.dst...); err != nil {
 		return nil, nil, nil, a.r.mapErr(err)
 	}
 	return t, s, u, nil
@@ -135,8 +138,74 @@ func (a personalAccessTokenRepo) FindForIntrospection(ctx context.Context, sum [
 	s, _ := scanPersonalSession(&c)
 	actor, _ := scanUser(&c)
 	owner := optionalUser(&c)
-	if err := a.r.q.QueryRowContext(ctx, introspectPersonalAccessTokenQuery, sum).Scan(c.dst...); err != nil {
+	if err := a.r.introspectionRow(ctx, introspectPersonalAccessTokenQuery, sum).Scan(c.dst...); err != nil {
 		return nil, nil, nil, nil, a.r.mapErr(err)
 	}
 	return t, s, actor, owner(), nil
+}
+
+// SQLite spends about as long parsing and planning the joins above as
+// running them, and database/sql prepares every query afresh. The
+// introspection queries are therefore prepared once per store and reused
+// (database/sql prepares them again on each pooled connection as needed).
+// PostgreSQL is left alone: pgx already caches statements per connection.
+//
+// The cache is keyed weakly by store, so that a store that is closed and
+// dropped (tests open many) takes its statements with it.
+var introspectionStmts sync.Map // weak.Pointer[Store] → *preparedStmts
+
+type preparedStmts struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// introspectionRow runs one of the introspection queries, through a
+// prepared statement when that helps.
+func (r repos) introspectionRow(ctx context.Context, query string, arg any) *sql.Row {
+	if r.tx == nil && r.s.opts.Dialect == SQLite {
+		if stmt := r.s.preparedIntrospection(ctx, query); stmt != nil {
+			return stmt.QueryRowContext(ctx, arg)
+		}
+	}
+	return r.q.QueryRowContext(ctx, query, arg)
+}
+
+// preparedIntrospection returns query prepared on the store's pool, or nil
+// if it cannot be prepared (the caller then runs it unprepared, and the
+// error, if it persists, surfaces there).
+func (s *Store) preparedIntrospection(ctx context.Context, query string) *sql.Stmt {
+	key := weak.Make(s)
+	v, ok := introspectionStmts.Load(key)
+	if !ok {
+		var loaded bool
+		v, loaded = introspectionStmts.LoadOrStore(key, &preparedStmts{stmts: map[string]*sql.Stmt{}})
+		if !loaded {
+			runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
+				if p, ok := introspectionStmts.LoadAndDelete(k); ok {
+					p.(*preparedStmts).close()
+				}
+			}, key)
+		}
+	}
+	p := v.(*preparedStmts)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if stmt, ok := p.stmts[query]; ok {
+		return stmt
+	}
+	stmt, err := s.opts.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	p.stmts[query] = stmt
+	return stmt
+}
+
+func (p *preparedStmts) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, stmt := range p.stmts {
+		stmt.Close()
+	}
+	p.stmts = nil
 }
