@@ -60,6 +60,9 @@ type Options struct {
 	Rand  io.Reader
 	// JobPollInterval overrides how often the worker looks for jobs.
 	JobPollInterval time.Duration
+	// JobRetryDelay, when set, retries failed jobs after this fixed delay
+	// instead of the exponential backoff (tests of outages).
+	JobRetryDelay time.Duration
 }
 
 // Open builds every component from cfg. It connects to the database but

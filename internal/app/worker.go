@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"mas/internal/jobs"
 )
 
@@ -35,6 +37,9 @@ func (a *App) worker() (*jobs.Runner, error) {
 	}
 	if a.opts.JobPollInterval > 0 {
 		opts.PollInterval = a.opts.JobPollInterval
+	}
+	if a.opts.JobRetryDelay > 0 {
+		opts.RetryPolicy = fixedRetry(a.opts.JobRetryDelay)
 	}
 	return jobs.NewRunner(a.driver, workers, opts)
 }
@@ -72,4 +77,11 @@ func (a *App) RunWorker(ctx context.Context) error {
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return w.Stop(stopCtx)
+}
+
+// fixedRetry retries after a constant delay.
+type fixedRetry time.Duration
+
+func (d fixedRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(time.Duration(d))
 }

@@ -109,6 +109,40 @@ func login(t *testing.T, b *browser, start string, username, password string) *p
 // login and consent in the browser, code exchange, ID token verification
 // through discovery and the JWKS, introspection by the homeserver,
 // refresh, revocation.
+// codeFlow logs username in through the authorization endpoint with PKCE
+// and returns the tokens, the client configuration and the verified ID
+// token's subject.
+func codeFlow(t *testing.T, env *testenv.Env, username, password string, scopes ...string) (*oauth2.Token, *oauth2.Config) {
+	t.Helper()
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, env.BaseURL)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	clientID := registerClient(t, env, "authorization_code", "refresh_token")
+	conf := &oauth2.Config{
+		ClientID:    clientID,
+		Endpoint:    provider.Endpoint(),
+		RedirectURL: redirectURI,
+		Scopes:      scopes,
+	}
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t, env)
+	consent := login(t, b, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), username, password)
+	resp := b.submit(consent, nil, "allow")
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		t.Fatalf("consent answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok, conf
+}
+
 func TestAuthorizationCodeFlow(t *testing.T) {
 	backends(t, func(t *testing.T, postgres bool) {
 		env := testenv.New(t, testenv.Options{Postgres: postgres})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/store"
 )
 
 func refreshForm(c *domain.Client, token string) url.Values {
@@ -184,5 +185,49 @@ func TestRefreshTokenRecordsActivity(t *testing.T) {
 	s := e.session(p.session.ID)
 	if s.LastActiveAt == nil || !s.LastActiveAt.Equal(e.clock.Now()) {
 		t.Fatalf("last_active_at = %v, want %v", s.LastActiveAt, e.clock.Now())
+	}
+}
+
+// staleRefreshStore answers FindByToken with a copy read earlier, which is
+// what a request sees when it read the token just before a concurrent
+// refresh committed.
+type staleRefreshStore struct {
+	store.Store
+	stale *domain.RefreshToken
+}
+
+func (s staleRefreshStore) RefreshTokens() store.RefreshTokenRepository {
+	return staleRefreshTokens{RefreshTokenRepository: s.Store.RefreshTokens(), stale: s.stale}
+}
+
+type staleRefreshTokens struct {
+	store.RefreshTokenRepository
+	stale *domain.RefreshToken
+}
+
+func (r staleRefreshTokens) FindByToken(context.Context, string) (*domain.RefreshToken, error) {
+	cp := *r.stale
+	return &cp, nil
+}
+
+// TestRefreshTokenRaceLoser pins the losing side of a race: a request that
+// read the token as unconsumed, then finds it consumed when it writes,
+// fails with invalid_grant and writes nothing.
+func TestRefreshTokenRaceLoser(t *testing.T) {
+	e := newTokenEnv(t)
+	c := e.client()
+	p := e.issue(c, e.user("alice"), "openid")
+	winner := e.refresh(c, p.refresh.Token)
+
+	real := e.h.Store
+	e.h.Store = staleRefreshStore{Store: real, stale: p.refresh}
+	wantTokenError(t, e.tokenRequest(refreshForm(c, p.refresh.Token)), http.StatusBadRequest, ErrInvalidGrant)
+	e.h.Store = real
+
+	if !e.active(winner.access) || !e.active(winner.refresh) {
+		t.Fatal("the losing refresh disturbed the winner")
+	}
+	if n := e.count(`SELECT COUNT(*) FROM oauth2_access_tokens`); n != 2 {
+		t.Fatalf("%d access tokens, want 2 (the losing request's must be rolled back)", n)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"mas/internal/config"
 	"mas/internal/domain"
 	"mas/internal/homeserver/homeservertest"
+	"mas/internal/store"
 	"mas/internal/store/postgres/pgtest"
 )
 
@@ -80,6 +81,9 @@ func New(t testing.TB, opts Options) *Env {
 	cost := uint32(4)
 	cfg.Passwords.Schemes = []config.HashingScheme{{Version: 1, Algorithm: config.AlgorithmBcrypt, Cost: &cost}}
 	cfg.Passwords.MinimumComplexity = 0
+	// Every test client logs in from 127.0.0.1; the limiters have their
+	// own tests.
+	cfg.RateLimiting.Login.PerIP = config.RateLimit{Burst: 10000, PerSecond: 1000}
 	if opts.Postgres {
 		cfg.Database.URI = pgtest.NewDatabase(t)
 	} else {
@@ -94,7 +98,7 @@ func New(t testing.TB, opts Options) *Env {
 
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	a, err := app.OpenWith(ctx, cfg, logger, app.Options{JobPollInterval: 50 * time.Millisecond})
+	a, err := app.OpenWith(ctx, cfg, logger, app.Options{JobPollInterval: 50 * time.Millisecond, JobRetryDelay: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("testenv: opening the service: %v", err)
 	}
@@ -138,16 +142,50 @@ func (e *Env) Browser() *http.Client {
 // until the provisioning job has created it on the homeserver.
 func (e *Env) CreateUser(username, password string) *domain.User {
 	e.T.Helper()
+	u := e.RegisterUser(username, password)
+	e.Eventually(username+" to be provisioned on the homeserver", func() bool {
+		_, ok := e.Homeserver.User(username)
+		return ok
+	})
+	return u
+}
+
+// RegisterUser registers a user without waiting for the homeserver.
+func (e *Env) RegisterUser(username, password string) *domain.User {
+	e.T.Helper()
 	u, err := e.App.RegisterUser(context.Background(), app.RegisterUserRequest{
 		Username: username, Password: password, IgnorePasswordComplexity: true,
 	})
 	if err != nil {
 		e.T.Fatalf("testenv: creating %s: %v", username, err)
 	}
-	e.Eventually(username+" to be provisioned on the homeserver", func() bool {
-		_, ok := e.Homeserver.User(username)
-		return ok
+	return u
+}
+
+// RegisterUserLocally writes a user, its password and its provisioning job
+// without asking the homeserver anything (as a registration page does once
+// it has checked the name), so it works while the homeserver is down.
+func (e *Env) RegisterUserLocally(username, password string) *domain.User {
+	e.T.Helper()
+	ctx := context.Background()
+	version, hash, err := e.App.Passwords.Hash(ctx, password)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	var u *domain.User
+	err = store.WithTx(ctx, e.App.Store, func(tx store.Tx) error {
+		var err error
+		if u, err = tx.Users().Add(ctx, username); err != nil {
+			return err
+		}
+		if _, err := tx.Passwords().Add(ctx, u.ID, hash, version, nil); err != nil {
+			return err
+		}
+		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: u.ID})
 	})
+	if err != nil {
+		e.T.Fatalf("testenv: creating %s: %v", username, err)
+	}
 	return u
 }
 
