@@ -43,6 +43,9 @@ func Check(s string) (Type, error) {
 		return CompatAccessToken, nil
 	case strings.HasPrefix(s, "syr_"):
 		return CompatRefreshToken, nil
+	case len(s) == tokenLen && s[3] == '_' && s[4+randomLen] == '_':
+		// Our own format (the hot path of introspection): skip the
+		// macaroon decoding attempts below.
 	case isLikelyMacaroon(s):
 		return CompatAccessToken, nil
 	}
@@ -74,6 +77,10 @@ func Check(s string) (Type, error) {
 	}
 	return t, nil
 }
+
+// tokenLen is the length of a token in our format: prefix, random part,
+// checksum and two separators.
+const tokenLen = 3 + 1 + randomLen + 1 + checksumLen
 
 func isAlphanumeric(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
-	"weak"
 
 	"mas/internal/domain"
 )
@@ -149,11 +147,6 @@ func (a personalAccessTokenRepo) FindForIntrospection(ctx context.Context, sum [
 // introspection queries are therefore prepared once per store and reused
 // (database/sql prepares them again on each pooled connection as needed).
 // PostgreSQL is left alone: pgx already caches statements per connection.
-//
-// The cache is keyed weakly by store, so that a store that is closed and
-// dropped (tests open many) takes its statements with it.
-var introspectionStmts sync.Map // weak.Pointer[Store] → *preparedStmts
-
 type preparedStmts struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -163,44 +156,34 @@ type preparedStmts struct {
 // prepared statement when that helps.
 func (r repos) introspectionRow(ctx context.Context, query string, arg any) *sql.Row {
 	if r.tx == nil && r.s.opts.Dialect == SQLite {
-		if stmt := r.s.preparedIntrospection(ctx, query); stmt != nil {
+		if stmt := r.s.prepared.get(ctx, r.s.opts.DB, query); stmt != nil {
 			return stmt.QueryRowContext(ctx, arg)
 		}
 	}
 	return r.q.QueryRowContext(ctx, query, arg)
 }
 
-// preparedIntrospection returns query prepared on the store's pool, or nil
-// if it cannot be prepared (the caller then runs it unprepared, and the
-// error, if it persists, surfaces there).
-func (s *Store) preparedIntrospection(ctx context.Context, query string) *sql.Stmt {
-	key := weak.Make(s)
-	v, ok := introspectionStmts.Load(key)
-	if !ok {
-		var loaded bool
-		v, loaded = introspectionStmts.LoadOrStore(key, &preparedStmts{stmts: map[string]*sql.Stmt{}})
-		if !loaded {
-			runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
-				if p, ok := introspectionStmts.LoadAndDelete(k); ok {
-					p.(*preparedStmts).close()
-				}
-			}, key)
-		}
-	}
-	p := v.(*preparedStmts)
+// get returns query prepared on db, or nil if it cannot be prepared (the
+// caller then runs it unprepared, and the error, if it persists, surfaces
+// there).
+func (p *preparedStmts) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if stmt, ok := p.stmts[query]; ok {
 		return stmt
 	}
-	stmt, err := s.opts.DB.PrepareContext(ctx, query)
+	stmt, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
 	}
 	p.stmts[query] = stmt
 	return stmt
 }
 
+// close releases the prepared statements.
 func (p *preparedStmts) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -51,7 +51,8 @@ type Options struct {
 
 // Store implements store.Store.
 type Store struct {
-	opts Options
+	opts     Options
+	prepared preparedStmts
 	repos
 }
 
@@ -79,8 +80,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.opts.DB.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.opts.DB.Close() }
+// Close releases prepared statements and closes the pool.
+func (s *Store) Close() error {
+	s.prepared.close()
+	return s.opts.DB.Close()
+}
 
 // Begin starts a transaction. On SQLite the DSN makes every transaction
 // BEGIN IMMEDIATE so that writers queue on the busy timeout instead of
