@@ -11,6 +11,7 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/policy"
+	"mas/internal/provisioning"
 	"mas/internal/requestctx"
 	"mas/internal/store"
 	"mas/internal/tokens"
@@ -71,7 +72,7 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 		}
 	}
 
-	if err := h.Homeserver.UpsertDevice(ctx, user.Username, deviceID, req.DisplayName); err != nil {
+	if err := provisioning.EnsureDevices(ctx, h.Homeserver, h.Store, user, []string{deviceID}, req.DisplayName); err != nil {
 		return nil, h.fault(ctx, errLoginInternal, "creating the device on the homeserver", err)
 	}
 

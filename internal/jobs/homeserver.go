@@ -10,6 +10,7 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/homeserver"
+	"mas/internal/provisioning"
 	"mas/internal/store"
 )
 
@@ -29,18 +30,9 @@ func (w *provisionUserWorker) Work(ctx context.Context, job *river.Job[domain.Pr
 	if err != nil {
 		return err
 	}
-	emails, err := w.d.Store.UserEmails().ListForUser(ctx, user.ID)
+	req, err := provisioning.Request(ctx, w.d.Store, user)
 	if err != nil {
 		return err
-	}
-	addresses := make([]string, 0, len(emails))
-	for _, e := range emails {
-		addresses = append(addresses, e.Email)
-	}
-	req := homeserver.ProvisionRequest{
-		Localpart: user.Username,
-		Emails:    homeserver.Set(addresses),
-		Locked:    user.LockedAt != nil,
 	}
 	if job.Args.SetDisplayName != "" {
 		req.DisplayName = homeserver.Set(job.Args.SetDisplayName)

@@ -53,6 +53,7 @@ var prefixRank = map[string]int{
 	"internal/clock/clocktest":           1,
 	"internal/store/sqlstore":            2,
 	"internal/store/storetest":           2,
+	"internal/provisioning":              2,
 	"internal/store/sqlite":              3,
 	"internal/store/postgres":            3,
 	"internal/store/postgres/pgtest":     3,

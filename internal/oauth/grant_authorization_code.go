@@ -141,6 +141,9 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		LastActiveIP:     requesterIP(ctx),
 	}
 	expires := now.Add(ttl)
+	if err := h.provisionDevices(ctx, user, client, session.Scope); err != nil {
+		return nil, h.serverFault(ctx, "exchanging authorization code", err)
+	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
 		if err := tx.Sessions().Add(ctx, session); err != nil {
 			return err
@@ -158,10 +161,11 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		if _, err := tx.RefreshTokens().Add(ctx, session.ID, &at.ID, refresh); err != nil {
 			return err
 		}
-		// Last, so that a homeserver failure rolls everything back and a
-		// conflict above never reaches the homeserver.
-		return h.provisionDevices(ctx, user, client, session.Scope)
+		return nil
 	})
+	if err != nil {
+		h.forgetOrphanDevices(ctx, user, session.Scope)
+	}
 	switch {
 	case errors.Is(err, errCodeRaced):
 		return nil, invalidGrant("the authorization code was already used")

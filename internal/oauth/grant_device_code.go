@@ -112,6 +112,9 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 		LastActiveIP:     requesterIP(ctx),
 	}
 	expires := now.Add(ttl)
+	if err := h.provisionDevices(ctx, user, client, session.Scope); err != nil {
+		return nil, h.serverFault(ctx, "exchanging device code", err)
+	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
 		if err := tx.Sessions().Add(ctx, session); err != nil {
 			return err
@@ -131,8 +134,11 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 				return err
 			}
 		}
-		return h.provisionDevices(ctx, user, client, session.Scope)
+		return nil
 	})
+	if err != nil {
+		h.forgetOrphanDevices(ctx, user, session.Scope)
+	}
 	switch {
 	case errors.Is(err, errDeviceCodeRaced):
 		return nil, invalidGrant("the device code was already used")

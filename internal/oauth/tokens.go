@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/provisioning"
 	"mas/internal/requestctx"
 	"mas/internal/store"
 	"mas/internal/tokens"
@@ -146,19 +147,30 @@ var errDeviceProvisioning = errors.New("provisioning the device on the homeserve
 
 // provisionDevices creates on the homeserver every device the scope names,
 // synchronously: a client must be able to use its token the moment it
-// gets it, and Synapse refuses tokens whose device it does not know.
+// gets it, and Synapse refuses tokens whose device it does not know. It
+// runs before the write transaction so that no database lock (SQLite has
+// one writer) is held while the homeserver answers.
 func (h *Handler) provisionDevices(ctx context.Context, user *domain.User, client *domain.Client, scope []string) error {
 	devices := domain.DevicesInScope(scope)
 	if len(devices) == 0 {
 		return nil
 	}
-	name := deviceDisplayName(client)
-	for _, d := range devices {
-		if err := h.Homeserver.UpsertDevice(ctx, user.Username, d, name); err != nil {
-			return fmt.Errorf("%w %q for %s: %w", errDeviceProvisioning, d, user.Username, err)
-		}
+	if err := provisioning.EnsureDevices(ctx, h.Homeserver, h.Store, user, devices, deviceDisplayName(client)); err != nil {
+		return fmt.Errorf("%w: %w", errDeviceProvisioning, err)
 	}
 	return nil
+}
+
+// forgetOrphanDevices schedules a device sync after a token request created
+// devices but then failed to commit its session, so that the homeserver
+// does not keep a device no session holds.
+func (h *Handler) forgetOrphanDevices(ctx context.Context, user *domain.User, scope []string) {
+	if len(domain.DevicesInScope(scope)) == 0 {
+		return
+	}
+	if err := h.Store.Jobs().Enqueue(context.WithoutCancel(ctx), domain.SyncDevicesJob{UserID: user.ID}); err != nil {
+		requestctx.Logger(ctx).Error("scheduling a device sync after a failed token request", "error", err)
+	}
 }
 
 // deviceDisplayName is the name a new device gets on the homeserver: the
