@@ -375,3 +375,17 @@ func TestConfigCheckMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
 	mustFail(t, run(t, "config", "check", "-c", path), path, "cannot read")
 }
+
+// TestConfigCheckUpstreamProviderExample: upstream's documented provider
+// example, every field set, passes `config check` on top of a generated
+// configuration.
+func TestConfigCheckUpstreamProviderExample(t *testing.T) {
+	dir := t.TempDir()
+	generated := filepath.Join(dir, "config.yaml")
+	mustSucceed(t, run(t, "config", "generate", "-o", generated), "config generate")
+	r := run(t, "config", "check", "-c", generated, "-c", testdata(t, "upstream-provider.yaml"))
+	mustSucceed(t, r, "config check with the upstream provider example")
+	if !strings.Contains(r.stdout, "looks good") {
+		t.Fatalf("unexpected output: %s", r)
+	}
+}

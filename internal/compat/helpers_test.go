@@ -32,19 +32,21 @@ import (
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
-	"mas/internal/store/sqlite"
+	"mas/internal/store"
 	"mas/internal/templates"
+	"mas/internal/testdb"
 )
 
 // headerClientIP lets a test choose the client address a request comes
 // from, as the HTTP server's trusted-proxy handling would set it.
 const headerClientIP = "X-Test-Client-IP"
 
-// env is the compat handler on a real SQLite store, in front of a fake
+// env is the compat handler on a real store (see testdb), in front of a fake
 // homeserver, served over real HTTP.
 type env struct {
 	t      *testing.T
-	store  *sqlite.Store
+	store  store.Store
+	driver riverdriver.Driver[*sql.Tx]
 	clock  *clocktest.Fake
 	hs     *homeservertest.Server
 	conn   homeserver.Connection
@@ -85,18 +87,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
-	s, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, driver := testdb.OpenWithDriver(t, clk)
 	tpl, err := templates.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +100,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		t.Fatal(err)
 	}
 
-	e := &env{t: t, store: s, clock: clk, hs: hs, conn: conn, mux: http.NewServeMux()}
+	e := &env{t: t, store: s, driver: driver, clock: clk, hs: hs, conn: conn, mux: http.NewServeMux()}
 	e.srv = httptest.NewServer(withClientIP(e.mux))
 	t.Cleanup(e.srv.Close)
 	if e.urls, err = routes.NewURLBuilder(e.srv.URL+"/", ""); err != nil {
@@ -331,7 +322,7 @@ func (e *env) activeCompatSessions(u *domain.User) []*domain.CompatSession {
 // jobs counts the enqueued jobs of kind for the user.
 func (e *env) jobs(kind string, u *domain.User) int {
 	e.t.Helper()
-	client, err := river.NewClient(e.store.RiverDriver(), &river.Config{})
+	client, err := river.NewClient(e.driver, &river.Config{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

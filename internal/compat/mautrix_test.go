@@ -27,7 +27,7 @@ func (e *env) startJobs(t *testing.T) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	workers := jobs.Workers(jobs.Deps{Store: e.store, Homeserver: e.conn, Clock: e.clock, Logger: logger})
-	r, err := jobs.NewRunner(e.store.RiverDriver(), workers, jobs.Options{Logger: logger, PollInterval: 50 * time.Millisecond})
+	r, err := jobs.NewRunner(e.driver, workers, jobs.Options{Logger: logger, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

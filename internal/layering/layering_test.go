@@ -40,6 +40,7 @@ var rank = map[string]int{
 	"internal/web":        4,
 	"internal/admin":      4,
 	"internal/upstream":   4,
+	"internal/testdb":     4, // test support: opens either backend
 	"internal/httpserver": 5,
 	"internal/app":        6,
 	"internal/cli":        7,
@@ -68,14 +69,15 @@ var onlyFrom = map[string][]string{
 	// the configuration.
 	"internal/config": {"internal/app", "internal/cli", "internal/testenv"},
 	// The concrete backends are chosen in one place.
-	"internal/store/sqlite":   {"internal/app", "internal/cli"},
-	"internal/store/postgres": {"internal/app", "internal/cli"},
+	"internal/store/sqlite":   {"internal/app", "internal/cli", "internal/testdb"},
+	"internal/store/postgres": {"internal/app", "internal/cli", "internal/testdb"},
 	// Fakes are for tests only.
 	"internal/homeserver/homeservertest": {"internal/testenv"},
 	"internal/store/storetest":           {},
-	"internal/store/postgres/pgtest":     {"internal/testenv"},
+	"internal/store/postgres/pgtest":     {"internal/testenv", "internal/testdb"},
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
+	"internal/testdb":                    {},
 }
 
 // forbiddenStd lists standard packages a package must not use.

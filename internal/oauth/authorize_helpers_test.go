@@ -2,7 +2,7 @@ package oauth_test
 
 // A browser-level harness for the authorization endpoint, the consent
 // screen and the device pages: the real handlers (oauth and web) below a
-// /auth/ prefix, a migrated SQLite store, and a cookie-keeping client.
+// /auth/ prefix, a migrated store (see testdb), and a cookie-keeping client.
 
 import (
 	"context"
@@ -30,8 +30,8 @@ import (
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
-	"mas/internal/store/sqlite"
 	"mas/internal/templates"
+	"mas/internal/testdb"
 	"mas/internal/web"
 )
 
@@ -64,18 +64,7 @@ func newHumanEnv(t *testing.T, opts humanOptions) *humanEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
-	s, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.Open(t, clk)
 	tpl, err := templates.Load("")
 	if err != nil {
 		t.Fatal(err)

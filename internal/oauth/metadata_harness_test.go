@@ -1,7 +1,7 @@
 package oauth
 
 // Test harness for the discovery, registration and client authentication
-// tests: a Handler over a real, migrated SQLite store, served through
+// tests: a Handler over a real, migrated store (see testdb), served through
 // httptest. Names carry a "reg" prefix to stay clear of the helpers of the
 // other tests in this package.
 
@@ -29,7 +29,7 @@ import (
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/store"
-	"mas/internal/store/sqlite"
+	"mas/internal/testdb"
 )
 
 // regPublicBase is the public base of the test handlers; requests go to
@@ -83,24 +83,6 @@ func regServerKeys(t *testing.T) *keys.KeySet {
 	return ks
 }
 
-func regOpenStore(t *testing.T, clk *clocktest.Fake) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func regEncrypter() *encrypt.Encrypter {
 	var key [32]byte
 	copy(key[:], "0123456789abcdef0123456789abcdef")
@@ -114,7 +96,7 @@ func newRegEnv(t *testing.T, opts ...regOption) *regEnv {
 		opt(&o)
 	}
 	clk := clocktest.New(regStart)
-	st := regOpenStore(t, clk)
+	st := testdb.Open(t, clk)
 	urls, err := routes.NewURLBuilder(regPublicBase, "")
 	if err != nil {
 		t.Fatal(err)

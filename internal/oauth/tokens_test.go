@@ -1,7 +1,7 @@
 package oauth
 
 // Test environment for the token endpoint and the endpoints that take its
-// tokens: a real SQLite store, a fake clock, a fake Synapse over HTTP and
+// tokens: a real store (see testdb), a fake clock, a fake Synapse over HTTP and
 // the handler mounted on a mux, driven through httptest.
 
 import (
@@ -26,7 +26,8 @@ import (
 	"mas/internal/keys"
 	"mas/internal/policy"
 	"mas/internal/routes"
-	"mas/internal/store/sqlite"
+	"mas/internal/store"
+	"mas/internal/testdb"
 	"mas/internal/tokens"
 )
 
@@ -76,7 +77,8 @@ func tokenTestKeySet(t testing.TB) *keys.KeySet {
 type tokenEnv struct {
 	t     testing.TB
 	h     *Handler
-	db    *sqlite.Store
+	db     store.Store
+	driver riverdriver.Driver[*sql.Tx]
 	clock *clocktest.Fake
 	hs    *homeservertest.Server
 	mux   *http.ServeMux
@@ -88,18 +90,7 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(tokenTestStart)
-	db, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, driver := testdb.OpenWithDriver(t, clk)
 	hs := homeservertest.New(t, homeservertest.Options{})
 	conn, err := synapse.New(synapse.Options{
 		Endpoint: hs.URL() + "/", ServerName: hs.ServerName(), Secret: hs.Secret(), Timeout: 10 * time.Second,
@@ -137,7 +128,7 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 	}
 	mux := http.NewServeMux()
 	h.MountOAuth(mux)
-	return &tokenEnv{t: t, h: h, db: db, clock: clk, hs: hs, mux: mux}
+	return &tokenEnv{t: t, h: h, db: db, driver: driver, clock: clk, hs: hs, mux: mux}
 }
 
 func (e *tokenEnv) must(err error) {

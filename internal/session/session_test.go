@@ -17,7 +17,7 @@ import (
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
-	"mas/internal/store/sqlite"
+	"mas/internal/testdb"
 )
 
 type fixture struct {
@@ -31,18 +31,7 @@ func newFixture(t *testing.T, base string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	s, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.Open(t, clk)
 	urls, err := routes.NewURLBuilder(base, "")
 	if err != nil {
 		t.Fatal(err)

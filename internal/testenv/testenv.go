@@ -35,6 +35,9 @@ type Options struct {
 	Configure func(*config.Config)
 	// NoWorker leaves the job queue unworked (tests then see queued jobs).
 	NoWorker bool
+	// Prefix serves everything under a path ("/auth"), with the public
+	// base saying so, as when the service shares a host with Synapse.
+	Prefix string
 }
 
 // Env is a running service.
@@ -59,7 +62,7 @@ func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	hs := homeservertest.New(t, homeservertest.Options{ServerName: ServerName, Secret: Secret})
 	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	base := fmt.Sprintf("http://127.0.0.1:%d%s/", port, opts.Prefix)
 
 	cfg, err := baseConfig()
 	if err != nil {
@@ -72,7 +75,8 @@ func New(t testing.TB, opts Options) *Env {
 			{Name: config.ResourceDiscovery}, {Name: config.ResourceHuman}, {Name: config.ResourceOAuth},
 			{Name: config.ResourceCompat}, {Name: config.ResourceHealth},
 		},
-		Binds: []config.BindConfig{{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
+		Binds:  []config.BindConfig{{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
+		Prefix: opts.Prefix,
 	}}
 	cfg.Matrix.Homeserver = ServerName
 	cfg.Matrix.Endpoint = hs.URL() + "/"

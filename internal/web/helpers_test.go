@@ -22,15 +22,15 @@ import (
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
-	"mas/internal/store/sqlite"
 	"mas/internal/templates"
+	"mas/internal/testdb"
 	"mas/internal/web"
 )
 
 const serverName = "example.com"
 
 // env is a running web handler below a path prefix (/auth/, as behind a
-// reverse proxy), on a real SQLite store.
+// reverse proxy), on a real store (see testdb).
 type env struct {
 	t      *testing.T
 	store  store.Store
@@ -62,18 +62,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
-	s, err := sqlite.Open(ctx, sqlite.Options{
-		Path:  filepath.Join(t.TempDir(), "mas.db"),
-		Clock: clk,
-		IDs:   domain.NewIDGenerator(rand.Reader),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := testdb.Open(t, clk)
 	tpl, err := templates.Load("")
 	if err != nil {
 		t.Fatal(err)

@@ -80,6 +80,99 @@ func Template(prepare func(dsn string) error) (string, func(), error) {
 	return name, drop, nil
 }
 
+// templateLockKey serialises the building of shared templates between
+// test processes (go test runs one per package, in parallel). Advisory
+// locks are per database; every process takes it in the database of
+// MAS_TEST_DATABASE_URL.
+const templateLockKey int64 = 0x6d61735f746d706c // "mas_tmpl"
+
+// SharedTemplate is Template for helpers that have no TestMain to drop the
+// template from: the template is shared by every test process of every
+// run, so it is never dropped. The first process that finds no database
+// called name builds it (under an advisory lock, so concurrent processes
+// wait and then reuse it); later processes and runs just return the name.
+//
+// name must therefore identify the content exactly: derive it from a hash
+// of the migrations, so that a schema change gets a new template instead
+// of a stale one. Superseded templates stay on the test server until
+// someone drops them (DROP DATABASE mas_tmpl_...; they refuse connections,
+// which dropping does not need). It returns "" when MAS_TEST_DATABASE_URL
+// is unset, like Template.
+func SharedTemplate(name string, prepare func(dsn string) error) (string, error) {
+	base := os.Getenv(EnvVar)
+	if base == "" {
+		return "", nil
+	}
+	// The name is spliced into statements, so it must be a plain
+	// identifier, with room for the "_build" suffix within PostgreSQL's
+	// 63 bytes.
+	const suffix = "_build"
+	if name == "" || len(name)+len(suffix) > 63 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+		return "", fmt.Errorf("pgtest: %q is not a usable template name", name)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %s is not a URL: %w", EnvVar, err)
+	}
+	// Building runs every migration, which takes seconds, and others wait
+	// for the lock meanwhile.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: connecting: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLockKey); err != nil {
+		return "", fmt.Errorf("pgtest: taking the template lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, templateLockKey) //nolint:errcheck // closing the session releases it too
+
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", fmt.Errorf("pgtest: looking for template %s: %w", name, err)
+	}
+	if exists {
+		return name, nil
+	}
+	// Build under another name and rename at the end, so that a process
+	// killed half-way never leaves a half-migrated template behind under
+	// the real name. A leftover build database is from such a process
+	// (we hold the lock), so it goes.
+	build := name + suffix
+	drop := func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)")
+	}
+	drop()
+	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+build); err != nil {
+		return "", fmt.Errorf("pgtest: creating template %s: %w", name, err)
+	}
+	u.Path = "/" + build
+	if err := prepare(u.String()); err != nil {
+		drop()
+		return "", fmt.Errorf("pgtest: preparing template %s: %w", name, err)
+	}
+	// A database with open connections can be neither renamed nor copied.
+	// Refusing connections from now on keeps a stray session (a psql
+	// left open on it) from breaking every test that copies it.
+	for _, stmt := range []string{
+		"ALTER DATABASE " + build + " ALLOW_CONNECTIONS false",
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + build + "'",
+		"ALTER DATABASE " + build + " RENAME TO " + name,
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			drop()
+			return "", fmt.Errorf("pgtest: finishing template %s: %w", name, err)
+		}
+	}
+	return name, nil
+}
+
 func baseURL(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(EnvVar)
