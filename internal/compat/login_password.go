@@ -91,6 +91,12 @@ func (h *Handler) passwordLogin(ctx context.Context, typed, password string) (*a
 		// The stored hash is unusable: the user cannot log in with a
 		// password until it is reset, which an operator must hear about.
 		h.logger(ctx).ErrorContext(ctx, "stored password cannot be verified", "user_id", user.ID.String(), "error", err)
+		// Nothing was hashed: spend the time a verification takes, or the
+		// quick answer singles out these accounts (all of them, once an
+		// operator drops the scheme that migrated users still have).
+		if err := h.Passwords.DummyVerify(ctx); err != nil {
+			return nil, h.fault(ctx, errLoginInternal, "dummy password verification", err)
+		}
 		return nil, errBadCredentials
 	case err != nil:
 		return nil, h.fault(ctx, errLoginInternal, "verifying password", err)

@@ -43,6 +43,11 @@ func (h *Handler) tokenLogin(ctx context.Context, token string) (*authenticated,
 		return nil, errLoginTokenInvalid
 	}
 
+	if login.BrowserSessionID == nil {
+		// The browser session row is gone (the column is ON DELETE SET
+		// NULL): nobody can vouch for this login any more.
+		return nil, errLoginTokenInvalid
+	}
 	browser, err := h.Store.BrowserSessions().Lookup(ctx, *login.BrowserSessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errLoginTokenInvalid

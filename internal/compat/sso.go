@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"mas/internal/domain"
@@ -109,6 +110,12 @@ func ssoAction(q url.Values) (string, bool) {
 func parseRedirectURL(raw string) (string, bool) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
+		return "", false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "javascript", "data", "vbscript", "blob", "file":
+		// Never a client's callback; only good for running script or
+		// reading local files under a user's approval.
 		return "", false
 	}
 	if u.User != nil {
@@ -326,17 +333,22 @@ func actionQuery(r *http.Request) url.Values {
 	return q
 }
 
-// redirectHost is how the consent page names the client: the host it
-// sends the token to, or its private-use scheme.
+// redirectHost is how the consent page names the client it sends the
+// loginToken to: the host alone for https, which is the one case where the
+// host says who gets the token. Anything else is shown whole (without query
+// and fragment) so that the scheme is visible: a private-use scheme such as
+// evil://app.example/ is claimed by whichever app registered it, whatever
+// its "host" says, and plain http can be intercepted.
 func redirectHost(redirectURL string) string {
 	u, err := url.Parse(redirectURL)
 	if err != nil {
 		return redirectURL
 	}
-	if u.Host != "" {
+	if u.Scheme == "https" && u.Host != "" {
 		return u.Host
 	}
-	return u.Scheme + ":"
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return u.String()
 }
 
 func (h *Handler) common(csrf string) templates.Common {

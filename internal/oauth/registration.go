@@ -82,15 +82,15 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	if h.Policy != nil {
-		vs := h.Policy.ClientRegistration(policy.ClientRegistrationInput{
-			ClientMetadata: md.policyInput(),
-			Requester:      policy.Requester{IPAddress: requestctx.ClientIP(ctx), UserAgent: r.UserAgent()},
-		})
-		if len(vs) > 0 {
-			writeError(w, registrationPolicyError(vs))
-			return
-		}
+	// Without a configured policy the rules still apply, without data (as
+	// for every other policy decision): open registration must never
+	// accept arbitrary redirect URIs.
+	if vs := h.policyEngine().ClientRegistration(policy.ClientRegistrationInput{
+		ClientMetadata: md.policyInput(),
+		Requester:      policy.Requester{IPAddress: requestctx.ClientIP(ctx), UserAgent: r.UserAgent()},
+	}); len(vs) > 0 {
+		writeError(w, registrationPolicyError(vs))
+		return
 	}
 
 	client, err := h.clientFromMetadata(md)

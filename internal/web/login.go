@@ -209,6 +209,12 @@ func (h *Handler) checkPassword(ctx context.Context, localpart string, known boo
 		// The stored hash is unusable: the user cannot log in with a
 		// password until it is reset, which an operator must hear about.
 		requestctx.Logger(ctx).Error("stored password cannot be verified", "user_id", user.ID.String(), "error", err)
+		// Nothing was hashed: spend the time a verification takes, or the
+		// quick answer singles out these accounts (all of them, once an
+		// operator drops the scheme that migrated users still have).
+		if err := h.Passwords.DummyVerify(ctx); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, errBadCredentials
 	case err != nil:
 		return nil, nil, err
