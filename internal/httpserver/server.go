@@ -27,6 +27,9 @@ import (
 // not bounded here: slow uploads are legitimate, idle sockets are not.
 const (
 	readHeaderTimeout = 30 * time.Second
+	// readTimeout bounds reading a whole request: bodies here are small
+	// forms and JSON, so a client trickling one is holding a connection.
+	readTimeout = 60 * time.Second
 	idleTimeout       = 2 * time.Minute
 )
 
@@ -228,6 +231,7 @@ func (s *Server) httpServer(base context.Context, l *listener, bs *boundSocket) 
 	srv := &http.Server{
 		Handler:           l.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
 		Protocols:         &protocols,
 		ErrorLog:          slog.NewLogLogger(s.logger.With("listener", name).Handler(), slog.LevelWarn),
