@@ -30,7 +30,7 @@ const (
 	// readTimeout bounds reading a whole request: bodies here are small
 	// forms and JSON, so a client trickling one is holding a connection.
 	readTimeout = 60 * time.Second
-	idleTimeout       = 2 * time.Minute
+	idleTimeout = 2 * time.Minute
 )
 
 // Server serves every configured listener. Create it with New, then Start,
