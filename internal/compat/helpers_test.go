@@ -3,6 +3,7 @@ package compat_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,13 +12,13 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 
 	"mas/internal/clock/clocktest"
 	"mas/internal/compat"
@@ -85,7 +86,6 @@ func cheapPasswords(t *testing.T, schemes ...passwords.Scheme) *passwords.Manage
 
 func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
-	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	s, driver := testdb.OpenWithDriver(t, clk)
 	tpl, err := templates.Load("")

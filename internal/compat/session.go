@@ -72,7 +72,8 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 		}
 	}
 
-	if err := provisioning.EnsureDevices(ctx, h.Homeserver, h.Store, user, []string{deviceID}, req.DisplayName); err != nil {
+	pending, err := provisioning.CreatePendingDevices(ctx, h.Store, h.Homeserver, h.Clock, user, []string{deviceID}, req.DisplayName)
+	if err != nil {
 		return nil, h.fault(ctx, errLoginInternal, "creating the device on the homeserver", err)
 	}
 
@@ -130,9 +131,12 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 				return err
 			}
 		}
-		return nil
+		return pending.Done(ctx, tx)
 	})
 	if err != nil {
+		if aerr := pending.Abort(ctx); aerr != nil {
+			h.logger(ctx).ErrorContext(ctx, "forgetting the pending device after a failed login", "user_id", user.ID.String(), "error", aerr)
+		}
 		h.syncDevicesLater(ctx, user.ID)
 		if errors.Is(err, errTokenRaced) {
 			return nil, errLoginTokenInvalid

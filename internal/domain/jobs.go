@@ -65,3 +65,10 @@ func (PruneStalePolicyDataJob) Kind() string { return "prune-stale-policy-data" 
 type CleanupClientAssertionsJob struct{}
 
 func (CleanupClientAssertionsJob) Kind() string { return "cleanup-client-assertions" }
+
+// CleanupPendingDevicesJob deletes the expired pending-device marks of
+// logins that died between creating their devices and committing their
+// session (an expired mark no longer protects anything).
+type CleanupPendingDevicesJob struct{}
+
+func (CleanupPendingDevicesJob) Kind() string { return "cleanup-pending-devices" }

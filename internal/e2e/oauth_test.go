@@ -114,20 +114,32 @@ func login(t *testing.T, b *browser, start string, username, password string) *p
 // token's subject.
 func codeFlow(t *testing.T, env *testenv.Env, username, password string, scopes ...string) (*oauth2.Token, *oauth2.Config) {
 	t.Helper()
+	conf, code, verifier := authorizeCode(t, env, username, password, scopes...)
+	tok, err := conf.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok, conf
+}
+
+// authorizeCode is codeFlow up to the code exchange: it returns the client
+// configuration, the authorization code and its PKCE verifier.
+func authorizeCode(t *testing.T, env *testenv.Env, username, password string, scopes ...string) (conf *oauth2.Config, code, verifier string) {
+	t.Helper()
 	ctx := context.Background()
 	provider, err := oidc.NewProvider(ctx, env.BaseURL)
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
 	clientID := registerClient(t, env, "authorization_code", "refresh_token")
-	conf := &oauth2.Config{
+	conf = &oauth2.Config{
 		ClientID:    clientID,
 		Endpoint:    provider.Endpoint(),
 		RedirectURL: redirectURI,
 		Scopes:      scopes,
 	}
 	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
-	verifier := oauth2.GenerateVerifier()
+	verifier = oauth2.GenerateVerifier()
 	b := newBrowser(t, env)
 	consent := login(t, b, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), username, password)
 	resp := b.submit(consent, nil, "allow")
@@ -136,11 +148,7 @@ func codeFlow(t *testing.T, env *testenv.Env, username, password string, scopes 
 	if err != nil || loc.Query().Get("code") == "" {
 		t.Fatalf("consent answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
-	return tok, conf
+	return conf, loc.Query().Get("code"), verifier
 }
 
 func TestAuthorizationCodeFlow(t *testing.T) {

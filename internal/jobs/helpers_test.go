@@ -2,12 +2,10 @@ package jobs_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,9 +20,7 @@ import (
 	"mas/internal/homeserver/synapse"
 	"mas/internal/jobs"
 	"mas/internal/store"
-	"mas/internal/store/postgres"
-	"mas/internal/store/postgres/pgtest"
-	"mas/internal/store/sqlite"
+	"mas/internal/testdb"
 )
 
 // waitTimeout bounds every wait in these tests. It is only a deadline: the
@@ -46,44 +42,18 @@ type env struct {
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newEnv(t, "sqlite"))
+		fn(t, newEnv(t, testdb.SQLite))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newEnv(t, "postgres"))
+		fn(t, newEnv(t, testdb.Postgres))
 	})
 }
 
 func newEnv(t *testing.T, backend string) *env {
 	t.Helper()
-	ctx := context.Background()
-	ids := domain.NewIDGenerator(rand.Reader)
 	e := &env{backend: backend}
-	switch backend {
-	case "sqlite":
-		s, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mas.db"), Clock: clock.System{}, IDs: ids})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.store, e.driver = s, s.RiverDriver()
-	case "postgres":
-		dsn := pgtest.NewDatabase(t)
-		s, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Clock: clock.System{}, IDs: ids})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.store, e.driver = s, s.RiverDriver()
-	default:
-		t.Fatalf("unknown backend %q", backend)
-	}
+	e.store, e.driver = testdb.OpenBackend(t, backend, clock.System{})
 	e.hs = homeservertest.New(t, homeservertest.Options{})
 	conn, err := synapse.New(synapse.Options{
 		Endpoint:   e.hs.URL() + "/",

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -53,6 +55,17 @@ type syncDevicesWorker struct {
 	d Deps
 }
 
+// syncDevicesRounds bounds how many times one job pushes the device list
+// when logins keep adding devices while it pushes; past that, the job
+// fails and is retried later.
+const syncDevicesRounds = 3
+
+// Work pushes the user's devices, then reads them again. The homeserver
+// deletes whatever the list lacks, and a login may have created its device
+// after the list was read (before its pending mark existed) but before the
+// push arrived. Such a device shows up in the second reading, since the
+// login marked it before creating it; pushing again restores it, as the
+// homeserver creates the listed devices it lacks.
 func (w *syncDevicesWorker) Work(ctx context.Context, job *river.Job[domain.SyncDevicesJob]) error {
 	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -61,20 +74,56 @@ func (w *syncDevicesWorker) Work(ctx context.Context, job *river.Job[domain.Sync
 	if err != nil {
 		return err
 	}
-	devices, err := activeDevices(ctx, w.d.Store, user.ID)
+	devices, err := activeDevices(ctx, w.d.Store, w.d.Clock.Now(), user.ID)
 	if err != nil {
 		return err
 	}
-	if err := w.d.Homeserver.SyncDevices(ctx, user.Username, devices); err != nil {
-		return fmt.Errorf("syncing devices of %s: %w", user.Username, err)
+	for range syncDevicesRounds {
+		if err := w.d.Homeserver.SyncDevices(ctx, user.Username, devices); err != nil {
+			return fmt.Errorf("syncing devices of %s: %w", user.Username, err)
+		}
+		after, err := activeDevices(ctx, w.d.Store, w.d.Clock.Now(), user.ID)
+		if err != nil {
+			return err
+		}
+		// Devices that disappeared meanwhile are left to the sync that
+		// ending their session queued.
+		if !gainedDevices(devices, after) {
+			return nil
+		}
+		devices = after
 	}
-	return nil
+	return fmt.Errorf("syncing devices of %s: the devices kept changing while syncing", user.Username)
+}
+
+// gainedDevices reports whether after (sorted) holds a device before
+// (sorted) lacks.
+func gainedDevices(before, after []string) bool {
+	for _, d := range after {
+		if _, found := slices.BinarySearch(before, d); !found {
+			return true
+		}
+	}
+	return false
 }
 
 // activeDevices is the union of the devices of the user's active compat,
-// OAuth 2.0 and personal sessions, sorted for stable requests.
-func activeDevices(ctx context.Context, s store.Store, userID domain.ID) ([]string, error) {
+// OAuth 2.0 and personal sessions and of the devices logins have marked
+// pending, sorted for stable requests.
+//
+// The pending devices are read first. A login swaps its mark for its
+// session in one transaction, so whichever side of that commit the first
+// read falls on, a device is seen either as pending or, by the later
+// session reads, as held by a session.
+func activeDevices(ctx context.Context, s store.Store, now time.Time, userID domain.ID) ([]string, error) {
 	set := map[string]bool{}
+	pending, err := s.PendingDevices().ListActive(ctx, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range pending {
+		set[d] = true
+	}
 	compat, err := s.CompatSessions().ListActiveForUser(ctx, userID)
 	if err != nil {
 		return nil, err

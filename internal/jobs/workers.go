@@ -37,6 +37,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &reactivateUserWorker{d: d})
 	river.AddWorker(w, &prunePolicyDataWorker{d: d})
 	river.AddWorker(w, &cleanupClientAssertionsWorker{d: d})
+	river.AddWorker(w, &cleanupPendingDevicesWorker{d: d})
 	return w
 }
 
@@ -45,6 +46,7 @@ func DefaultSchedules() []Schedule {
 	return []Schedule{
 		{Name: "prune-stale-policy-data", Spec: "0 0 2 * * *", Job: func() domain.Job { return domain.PruneStalePolicyDataJob{} }},
 		{Name: "cleanup-client-assertions", Spec: "0 50 * * * *", Job: func() domain.Job { return domain.CleanupClientAssertionsJob{} }},
+		{Name: "cleanup-pending-devices", Spec: "0 40 * * * *", Job: func() domain.Job { return domain.CleanupPendingDevicesJob{} }},
 	}
 }
 
@@ -80,6 +82,22 @@ func (w *cleanupClientAssertionsWorker) Work(ctx context.Context, _ *river.Job[d
 	}
 	if n > 0 {
 		w.d.Logger.Info("forgot expired client assertions", "deleted", n)
+	}
+	return nil
+}
+
+type cleanupPendingDevicesWorker struct {
+	river.WorkerDefaults[domain.CleanupPendingDevicesJob]
+	d Deps
+}
+
+func (w *cleanupPendingDevicesWorker) Work(ctx context.Context, _ *river.Job[domain.CleanupPendingDevicesJob]) error {
+	n, err := w.d.Store.PendingDevices().DeleteExpired(ctx, w.d.Clock.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.d.Logger.Info("forgot expired pending devices", "deleted", n)
 	}
 	return nil
 }

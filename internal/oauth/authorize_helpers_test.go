@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -62,7 +61,6 @@ type humanOptions struct {
 
 func newHumanEnv(t *testing.T, opts humanOptions) *humanEnv {
 	t.Helper()
-	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	s := testdb.Open(t, clk)
 	tpl, err := templates.Load("")

@@ -141,7 +141,8 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		LastActiveIP:     requesterIP(ctx),
 	}
 	expires := now.Add(ttl)
-	if err := h.provisionDevices(ctx, user, client, session.Scope); err != nil {
+	pending, err := h.provisionDevices(ctx, user, client, session.Scope)
+	if err != nil {
 		return nil, h.serverFault(ctx, "exchanging authorization code", err)
 	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
@@ -161,10 +162,10 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		if _, err := tx.RefreshTokens().Add(ctx, session.ID, &at.ID, refresh); err != nil {
 			return err
 		}
-		return nil
+		return pending.Done(ctx, tx)
 	})
 	if err != nil {
-		h.forgetOrphanDevices(ctx, user, session.Scope)
+		h.forgetOrphanDevices(ctx, user, pending)
 	}
 	switch {
 	case errors.Is(err, errCodeRaced):

@@ -60,6 +60,12 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 	if err != nil {
 		return nil, h.serverFault(ctx, "looking up browser session", err)
 	}
+	// As for authorization codes: signing out (or an administrator ending
+	// the browser session) between approval and the device's next poll
+	// withdraws the approval.
+	if !browser.Active() {
+		return nil, invalidGrant("the browser session that approved this device has ended")
+	}
 	user, err := h.Store.Users().Lookup(ctx, browser.UserID)
 	if err != nil {
 		return nil, h.serverFault(ctx, "looking up user", err)
@@ -112,7 +118,8 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 		LastActiveIP:     requesterIP(ctx),
 	}
 	expires := now.Add(ttl)
-	if err := h.provisionDevices(ctx, user, client, session.Scope); err != nil {
+	pending, err := h.provisionDevices(ctx, user, client, session.Scope)
+	if err != nil {
 		return nil, h.serverFault(ctx, "exchanging device code", err)
 	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
@@ -134,10 +141,10 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 				return err
 			}
 		}
-		return nil
+		return pending.Done(ctx, tx)
 	})
 	if err != nil {
-		h.forgetOrphanDevices(ctx, user, session.Scope)
+		h.forgetOrphanDevices(ctx, user, pending)
 	}
 	switch {
 	case errors.Is(err, errDeviceCodeRaced):

@@ -11,6 +11,7 @@ import (
 	"mas/internal/clock/clocktest"
 	"mas/internal/domain"
 	"mas/internal/store"
+	"mas/internal/testdb"
 )
 
 const (
@@ -67,7 +68,7 @@ func regStaticIDs(t *testing.T, s store.Store) []string {
 
 func TestSyncStaticClients(t *testing.T) {
 	clk := clocktest.New(regStart)
-	s := regOpenStore(t, clk)
+	s := testdb.Open(t, clk)
 	ctx := context.Background()
 	cfg := regStaticConfig()
 
@@ -156,7 +157,7 @@ func TestSyncStaticClients(t *testing.T) {
 }
 
 func TestSyncStaticClientsInvalid(t *testing.T) {
-	s := regOpenStore(t, clocktest.New(regStart))
+	s := testdb.Open(t, clocktest.New(regStart))
 	tests := []struct {
 		name    string
 		clients []StaticClient
@@ -189,7 +190,7 @@ func TestSyncStaticClientsInvalid(t *testing.T) {
 }
 
 func TestSyncStaticClientsLogs(t *testing.T) {
-	s := regOpenStore(t, clocktest.New(regStart))
+	s := testdb.Open(t, clocktest.New(regStart))
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	if _, err := SyncStaticClients(context.Background(), s, regEncrypter(), regStaticConfig(), false, false, logger); err != nil {

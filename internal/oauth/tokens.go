@@ -149,24 +149,28 @@ var errDeviceProvisioning = errors.New("provisioning the device on the homeserve
 // synchronously: a client must be able to use its token the moment it
 // gets it, and Synapse refuses tokens whose device it does not know. It
 // runs before the write transaction so that no database lock (SQLite has
-// one writer) is held while the homeserver answers.
-func (h *Handler) provisionDevices(ctx context.Context, user *domain.User, client *domain.Client, scope []string) error {
-	devices := domain.DevicesInScope(scope)
-	if len(devices) == 0 {
-		return nil
+// one writer) is held while the homeserver answers. The devices stay marked
+// pending, safe from concurrent device syncs, until the write transaction
+// calls Done on the result (nil when the scope names no device).
+func (h *Handler) provisionDevices(ctx context.Context, user *domain.User, client *domain.Client, scope []string) (*provisioning.PendingDevices, error) {
+	pending, err := provisioning.CreatePendingDevices(ctx, h.Store, h.Homeserver, h.Clock, user,
+		domain.DevicesInScope(scope), deviceDisplayName(client))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errDeviceProvisioning, err)
 	}
-	if err := provisioning.EnsureDevices(ctx, h.Homeserver, h.Store, user, devices, deviceDisplayName(client)); err != nil {
-		return fmt.Errorf("%w: %w", errDeviceProvisioning, err)
-	}
-	return nil
+	return pending, nil
 }
 
 // forgetOrphanDevices schedules a device sync after a token request created
 // devices but then failed to commit its session, so that the homeserver
-// does not keep a device no session holds.
-func (h *Handler) forgetOrphanDevices(ctx context.Context, user *domain.User, scope []string) {
-	if len(domain.DevicesInScope(scope)) == 0 {
+// does not keep a device no session holds. The pending marks go first, or
+// the sync would keep the devices.
+func (h *Handler) forgetOrphanDevices(ctx context.Context, user *domain.User, pending *provisioning.PendingDevices) {
+	if pending == nil {
 		return
+	}
+	if err := pending.Abort(ctx); err != nil {
+		requestctx.Logger(ctx).Error("forgetting pending devices after a failed token request", "error", err)
 	}
 	if err := h.Store.Jobs().Enqueue(context.WithoutCancel(ctx), domain.SyncDevicesJob{UserID: user.ID}); err != nil {
 		requestctx.Logger(ctx).Error("scheduling a device sync after a failed token request", "error", err)

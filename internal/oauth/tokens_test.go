@@ -7,16 +7,19 @@ package oauth
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 
 	"mas/internal/clock/clocktest"
 	"mas/internal/domain"
@@ -75,20 +78,19 @@ func tokenTestKeySet(t testing.TB) *keys.KeySet {
 
 // tokenEnv is one service instance under test.
 type tokenEnv struct {
-	t     testing.TB
-	h     *Handler
+	t      testing.TB
+	h      *Handler
 	db     store.Store
 	driver riverdriver.Driver[*sql.Tx]
-	clock *clocktest.Fake
-	hs    *homeservertest.Server
-	mux   *http.ServeMux
+	clock  *clocktest.Fake
+	hs     *homeservertest.Server
+	mux    *http.ServeMux
 }
 
 // newTokenEnv builds the environment; tweak adjusts the handler before it
 // is mounted.
 func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 	t.Helper()
-	ctx := context.Background()
 	clk := clocktest.New(tokenTestStart)
 	db, driver := testdb.OpenWithDriver(t, clk)
 	hs := homeservertest.New(t, homeservertest.Options{})
@@ -344,18 +346,18 @@ func (e *tokenEnv) active(token string) bool {
 // jobs returns the arguments of the queued jobs of kind, oldest first.
 func (e *tokenEnv) jobs(kind string) []map[string]any {
 	e.t.Helper()
-	rows, err := e.db.DB().Query(`SELECT json(args) FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	// Through River rather than SQL: the backends store args differently
+	// (jsonb on PostgreSQL, SQLite's binary JSON).
+	client, err := river.NewClient(e.driver, &river.Config{})
 	e.must(err)
-	defer rows.Close()
+	res, err := client.JobList(context.Background(), river.NewJobListParams().Kinds(kind).OrderBy(river.JobListOrderByID, river.SortOrderAsc).First(10000))
+	e.must(err)
 	var out []map[string]any
-	for rows.Next() {
-		var raw []byte
-		e.must(rows.Scan(&raw))
+	for _, j := range res.Jobs {
 		var m map[string]any
-		e.must(json.Unmarshal(raw, &m))
+		e.must(json.Unmarshal(j.EncodedArgs, &m))
 		out = append(out, m)
 	}
-	e.must(rows.Err())
 	return out
 }
 
@@ -363,7 +365,7 @@ func (e *tokenEnv) jobs(kind string) []map[string]any {
 func (e *tokenEnv) count(query string, args ...any) int {
 	e.t.Helper()
 	var n int
-	e.must(e.db.DB().QueryRow(query, args...).Scan(&n))
+	e.must(testdb.DB(e.t, e.db).QueryRow(query, args...).Scan(&n))
 	return n
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +28,6 @@ type fixture struct {
 
 func newFixture(t *testing.T, base string) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	s := testdb.Open(t, clk)
 	urls, err := routes.NewURLBuilder(base, "")

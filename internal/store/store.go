@@ -76,6 +76,7 @@ type Repos interface {
 	EmailAuthentications() EmailAuthenticationRepository
 	Recovery() RecoveryRepository
 	PolicyData() PolicyDataRepository
+	PendingDevices() PendingDeviceRepository
 
 	Jobs() JobQueue
 }

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,7 +59,6 @@ func cheapPasswords(t *testing.T, schemes ...passwords.Scheme) *passwords.Manage
 
 func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
-	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 	s := testdb.Open(t, clk)
 	tpl, err := templates.Load("")
