@@ -6,7 +6,11 @@ CONFIG    ?= config.yaml
 PKGS      := ./...
 export CGO_ENABLED := 0
 
-.PHONY: run test build lint bench clean
+# The tests that take a store from internal/testdb; they run on SQLite in
+# the main pass and again on PostgreSQL in test-postgres-protocol.
+PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/...
+
+.PHONY: run test test-postgres-protocol build lint bench clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
@@ -23,11 +27,24 @@ run: build
 	$(BIN) server -c $(CONFIG)
 
 # PostgreSQL tests run when MAS_TEST_DATABASE_URL is set; under CI=true they
-# fail instead of skipping.
+# fail instead of skipping. With it set, the protocol tests then run a
+# second time with PostgreSQL as their store.
 test:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+	@if [ -n "$$MAS_TEST_DATABASE_URL" ]; then \
+		echo "--- protocol tests on PostgreSQL (make test-postgres-protocol)"; \
+		$(MAKE) --no-print-directory test-postgres-protocol; \
+	else \
+		echo "--- SKIPPED protocol tests on PostgreSQL: set MAS_TEST_DATABASE_URL to run them"; \
+	fi
+
+# Without MAS_TEST_DATABASE_URL every test would skip and go test would
+# still say ok, so refuse instead.
+test-postgres-protocol:
+	@test -n "$$MAS_TEST_DATABASE_URL" || { echo "test-postgres-protocol needs MAS_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)"; exit 1; }
+	MAS_TEST_BACKEND=postgres $(GO) test -count=1 $(PROTOCOL_PKGS)
 
 lint:
 	$(GO) vet $(PKGS)
