@@ -221,6 +221,13 @@ func (req *authorizeRequest) validate(client *domain.Client) *Error {
 	if e := req.checkPKCE(); e != nil {
 		return e
 	}
+	// A public client's code is worthless to a thief only with PKCE, and
+	// plain offers no protection when the request itself leaks: RFC 9700
+	// §2.1.1 asks public clients for PKCE, MSC2964 asks Matrix clients for
+	// S256. Confidential clients keep PKCE optional, as upstream.
+	if req.code && client.TokenEndpointAuthMethod == "none" && req.challengeMethod != pkceMethodS256 {
+		return newError(ErrInvalidRequest, 0, "Public clients must use PKCE with code_challenge_method=S256.")
+	}
 	return req.scopeErr
 }
 

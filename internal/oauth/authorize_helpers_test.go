@@ -267,14 +267,20 @@ func grantIDFrom(t *testing.T, location string) domain.ID {
 	return id
 }
 
-// codeParams is a valid authorization request for c.
+// testChallenge is the S256 challenge of RFC 7636's example verifier.
+const testChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+// codeParams is a valid authorization request for c (a public client, so
+// with an S256 PKCE challenge).
 func codeParams(c *domain.Client, redirectURI string) url.Values {
 	return url.Values{
-		"response_type": {"code"},
-		"client_id":     {c.ID.String()},
-		"redirect_uri":  {redirectURI},
-		"scope":         {"openid urn:matrix:client:api:*"},
-		"state":         {"xyz state"},
+		"response_type":         {"code"},
+		"client_id":             {c.ID.String()},
+		"redirect_uri":          {redirectURI},
+		"scope":                 {"openid urn:matrix:client:api:*"},
+		"state":                 {"xyz state"},
+		"code_challenge":        {testChallenge},
+		"code_challenge_method": {"S256"},
 	}
 }
 

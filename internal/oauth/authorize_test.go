@@ -81,7 +81,9 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 		{name: "client without the code grant", client: noCode, code: "unauthorized_client"},
 		{name: "PKCE without code", set: url.Values{"response_type": {"none"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}, code: "invalid_request"},
 		{name: "unsupported PKCE method", set: url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S512"}}, code: "invalid_request"},
-		{name: "PKCE method without challenge", set: url.Values{"code_challenge_method": {"S256"}}, code: "invalid_request"},
+		{name: "PKCE method without challenge", del: []string{"code_challenge"}, code: "invalid_request"},
+		{name: "public client without PKCE", del: []string{"code_challenge", "code_challenge_method"}, code: "invalid_request"},
+		{name: "public client with plain PKCE", set: url.Values{"code_challenge_method": {"plain"}}, code: "invalid_request"},
 		{name: "short PKCE challenge", set: url.Values{"code_challenge": {"abc"}, "code_challenge_method": {"S256"}}, code: "invalid_request"},
 		{name: "missing scope", del: []string{"scope"}, code: "invalid_scope"},
 		{name: "doubled space in scope", set: url.Values{"scope": {"openid  email"}}, code: "invalid_scope"},
@@ -223,6 +225,16 @@ func TestAuthorizeStoresGrant(t *testing.T) {
 		t.Errorf("stage %s", g.Stage())
 	}
 
+	// Confidential clients may use plain PKCE or none (public clients
+	// may not: see TestAuthorizeErrorRedirects).
+	conf := &domain.Client{
+		RedirectURIs: []string{cb}, GrantAuthorizationCode: true,
+		TokenEndpointAuthMethod: "client_secret_basic", ApplicationType: "web",
+	}
+	if err := e.store.Clients().Add(context.Background(), conf); err != nil {
+		t.Fatal(err)
+	}
+	params.Set("client_id", conf.ID.String())
 	// A challenge without a method is plain (RFC 7636 §4.3).
 	params.Del("code_challenge_method")
 	res = e.browser().authorize(params)
