@@ -28,9 +28,6 @@ const (
 // (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
 type authorizationCodeGrant struct{ h *Handler }
 
-// errCodeRaced means another request exchanged the code first.
-var errCodeRaced = errors.New("authorization code exchanged concurrently")
-
 func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, client *domain.Client) (*tokenResponse, *Error) {
 	h := g.h
 	if !client.GrantAuthorizationCode {
@@ -80,100 +77,18 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 	if e := verifyPKCE(grant.CodeChallengeMethod, grant.CodeChallenge, verifier); e != nil {
 		return nil, e
 	}
-	if grant.BrowserSessionID == nil {
-		return nil, invalidGrant("the authorization code is not valid")
-	}
-	browser, err := h.Store.BrowserSessions().Lookup(ctx, *grant.BrowserSessionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidGrant("the browser session that approved this code is gone")
-	}
-	if err != nil {
-		return nil, h.serverFault(ctx, "looking up browser session", err)
-	}
-	if !browser.Active() {
-		return nil, invalidGrant("the browser session that approved this code has ended")
-	}
-	user, err := h.Store.Users().Lookup(ctx, browser.UserID)
-	if err != nil {
-		return nil, h.serverFault(ctx, "looking up user", err)
-	}
-	if !user.IsValid() {
-		return nil, invalidGrant("the user is locked or deactivated")
-	}
-	var authTime *time.Time
-	switch last, err := h.Store.BrowserSessions().LastAuthentication(ctx, browser.ID); {
-	case err == nil:
-		authTime = &last.CreatedAt
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, h.serverFault(ctx, "looking up last authentication", err)
-	}
-
-	access, refresh, err := h.newTokenPair()
-	if err != nil {
-		return nil, h.serverFault(ctx, "generating tokens", err)
-	}
-	ttl := h.tokenTTL()
-	resp := &tokenResponse{
-		AccessToken:  access,
-		RefreshToken: refresh,
-		ExpiresIn:    int64(ttl / time.Second),
-		Scope:        scopeString(grant.Scope),
-	}
-	// Signing comes before the transaction: it is the slowest step
-	// (RSA), and a failure must not leave anything behind.
-	if scopeIncludes(grant.Scope, domain.ScopeOpenID) {
-		resp.IDToken, err = h.signIDToken(idTokenInput{
-			client: client, user: user, browserSession: browser.ID, nonce: grant.Nonce,
-			authTime: authTime, accessToken: access, code: code, now: now,
-		})
-		if err != nil {
-			return nil, h.serverFault(ctx, "signing ID token", err)
-		}
-	}
-
-	session := &domain.Session{
-		ClientID:         client.ID,
-		UserID:           &user.ID,
-		BrowserSessionID: &browser.ID,
-		Scope:            grant.Scope,
-		UserAgent:        r.UserAgent(),
-		LastActiveAt:     &now,
-		LastActiveIP:     requesterIP(ctx),
-	}
-	expires := now.Add(ttl)
-	pending, err := h.provisionDevices(ctx, user, client, session.Scope)
-	if err != nil {
-		return nil, h.serverFault(ctx, "exchanging authorization code", err)
-	}
-	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		if err := tx.Sessions().Add(ctx, session); err != nil {
-			return err
-		}
-		if err := tx.AuthorizationGrants().Exchange(ctx, grant, session.ID); err != nil {
-			if errors.Is(err, store.ErrConflict) || errors.Is(err, domain.ErrInvalidTransition) {
-				return errCodeRaced
-			}
-			return err
-		}
-		at, err := tx.AccessTokens().Add(ctx, session.ID, access, &expires)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.RefreshTokens().Add(ctx, session.ID, &at.ID, refresh); err != nil {
-			return err
-		}
-		return pending.Done(ctx, tx)
+	return h.issueSession(ctx, r, approvedGrant{
+		client:           client,
+		browserSessionID: grant.BrowserSessionID,
+		scope:            grant.Scope,
+		nonce:            grant.Nonce,
+		code:             code,
+		withRefresh:      true, // upstream always issues one for this grant
+		kind:             "authorization code",
+		exchange: func(ctx context.Context, tx store.Tx, sessionID domain.ID) error {
+			return raced(tx.AuthorizationGrants().Exchange(ctx, grant, sessionID))
+		},
 	})
-	if err != nil {
-		h.forgetOrphanDevices(ctx, user, pending)
-	}
-	switch {
-	case errors.Is(err, errCodeRaced):
-		return nil, invalidGrant("the authorization code was already used")
-	case err != nil:
-		return nil, h.serverFault(ctx, "exchanging authorization code", err)
-	}
-	return resp, nil
 }
 
 // endReplayedCodeSession ends the session a code created when the code
