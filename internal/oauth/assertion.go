@@ -232,6 +232,9 @@ func (h *Handler) verifyWithClientKeys(ctx context.Context, client *domain.Clien
 		return nil, &clientKeysError{errors.New("the client has neither jwks nor jwks_uri")}
 	}
 	cache := h.jwksCache()
+	if client.IsStatic || h.policyEngine().AllowInsecureURIs() {
+		ctx = allowPrivateFetch(ctx)
+	}
 	now := h.Clock.Now()
 	pk, fetchedAt, err := cache.get(ctx, client.JWKSURI, now, jwksCacheTTL)
 	if err != nil {
@@ -264,8 +267,17 @@ const (
 // first use so that a Handler literal needs no constructor.
 func (h *Handler) jwksCache() *clientJWKSCache {
 	h.clientKeysOnce.Do(func() {
+		// No proxy: a proxy would make the connection, out of reach of
+		// the guard on the addresses the client may make us contact.
+		transport := &http.Transport{
+			DialContext:         newGuardedDialer(jwksFetchTimeout).DialContext,
+			TLSHandshakeTimeout: jwksFetchTimeout,
+			MaxIdleConns:        16,
+			IdleConnTimeout:     time.Minute,
+		}
 		h.clientKeys = newClientJWKSCache(&http.Client{
-			Timeout: jwksFetchTimeout,
+			Transport: transport,
+			Timeout:   jwksFetchTimeout,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) >= 3 {
 					return errors.New("too many redirects")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -346,7 +347,9 @@ func newRegJWKSServer(t *testing.T, jwks string) *regJWKSServer {
 }
 
 func TestClientAssertionJWKSURI(t *testing.T) {
-	e := newRegEnv(t)
+	// The key server runs on 127.0.0.1, which dynamic clients may only
+	// use when the operator allows insecure URIs (TestJWKSURIPrivateAddress).
+	e := newRegEnv(t, withPolicyData(`{"client_registration": {"allow_insecure_uris": true}}`))
 	k1 := regClientKey(t, "p256_sec1.pem", "k1")
 	k2 := regClientKey(t, "rsa_pkcs1.pem", "k2")
 	js := newRegJWKSServer(t, regJWKS(k1))
@@ -393,7 +396,7 @@ func TestClientAssertionJWKSURI(t *testing.T) {
 }
 
 func TestClientAssertionJWKSURIUnreachable(t *testing.T) {
-	e := newRegEnv(t)
+	e := newRegEnv(t, withPolicyData(`{"client_registration": {"allow_insecure_uris": true}}`))
 	k := regClientKey(t, "p256_sec1.pem", "k1")
 	js := newRegJWKSServer(t, regJWKS(k))
 	js.srv.Close()
@@ -419,4 +422,35 @@ func TestClientAssertionRegisteredPrivateKeyClient(t *testing.T) {
 	id := m["client_id"].(string)
 	res := e.authenticate(routes.OAuth2Token, regAssertionForm(regSign(t, k, "ES384", e.regClaims(id))), "", "")
 	wantAuthenticated(t, res, id)
+}
+
+// TestJWKSURIPrivateAddress: a dynamic client cannot make the service
+// fetch from loopback or private addresses (SSRF); a static client, set
+// up by the operator, can.
+func TestJWKSURIPrivateAddress(t *testing.T) {
+	e := newRegEnv(t)
+	k := regClientKey(t, "p256_sec1.pem", "k1")
+	js := newRegJWKSServer(t, regJWKS(k))
+	dynamic := e.addClient(&domain.Client{TokenEndpointAuthMethod: authMethodPrivateKeyJWT, JWKSURI: js.srv.URL}, "").ID.String()
+	res := e.authenticate(routes.OAuth2Token, regAssertionForm(regSign(t, k, "ES256", e.regClaims(dynamic))), "", "")
+	wantInvalidClient(t, res, false, "could not be fetched")
+	if n := js.fetches.Load(); n != 0 {
+		t.Fatalf("the key server on 127.0.0.1 was contacted %d times for a dynamic client", n)
+	}
+
+	static := e.addClient(&domain.Client{TokenEndpointAuthMethod: authMethodPrivateKeyJWT, JWKSURI: js.srv.URL + "/static", IsStatic: true}, "").ID.String()
+	wantAuthenticated(t, e.authenticate(routes.OAuth2Token, regAssertionForm(regSign(t, k, "ES256", e.regClaims(static))), "", ""), static)
+}
+
+func TestPublicAddress(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"8.8.8.8": true, "2001:4860:4860::8888": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "192.168.0.1": false, "172.16.5.4": false,
+		"169.254.169.254": false, "fe80::1": false, "fd00::1": false, "0.0.0.0": false, "100.64.0.1": false,
+		"::ffff:127.0.0.1": false,
+	} {
+		if got := publicAddress(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("publicAddress(%s) = %v, want %v", addr, got, want)
+		}
+	}
 }

@@ -276,3 +276,8 @@ func errorsOf(errs []error) error {
 	}
 	return errors.Join(errs...)
 }
+
+// AllowInsecureURIs reports the client_registration.allow_insecure_uris
+// knob: the operator accepts clients on plain http and local addresses
+// (development setups), which also lets the service fetch their keys there.
+func (e *Engine) AllowInsecureURIs() bool { return e != nil && e.k.allowInsecureURIs }
