@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"mas/internal/app"
 )
 
 func newConfigSyncCommand(g *globals) *cobra.Command {
@@ -19,11 +17,7 @@ func newConfigSyncCommand(g *globals) *cobra.Command {
 			"The server does the same at start unless it runs with --no-sync.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}

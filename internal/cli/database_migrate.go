@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"mas/internal/app"
 )
 
 func newDatabaseMigrateCommand(g *globals) *cobra.Command {
@@ -14,11 +12,7 @@ func newDatabaseMigrateCommand(g *globals) *cobra.Command {
 		Short: "Apply pending database migrations",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -47,11 +47,7 @@ func newManageRegisterUserCommand(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mas/internal/app"
 	"mas/internal/config"
 )
 
@@ -133,6 +134,16 @@ func (g *globals) loadConfig() (*config.Config, error) {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return cfg, nil
+}
+
+// openApp loads the configuration and opens the application on it. The
+// caller closes it.
+func (g *globals) openApp(ctx context.Context) (*app.App, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, cfg, g.logger)
 }
 
 // newLogger builds the process logger. MAS_LOG_LEVEL (or upstream's

@@ -16,11 +16,7 @@ func newServerCommand(g *globals) *cobra.Command {
 			"configured listener until SIGTERM or SIGINT.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -1,10 +1,6 @@
 package cli
 
-import (
-	"github.com/spf13/cobra"
-
-	"mas/internal/app"
-)
+import "github.com/spf13/cobra"
 
 func newWorkerCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
@@ -15,11 +11,7 @@ func newWorkerCommand(g *globals) *cobra.Command {
 			"once.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			a, err := app.Open(cmd.Context(), cfg, g.logger)
+			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -35,9 +35,24 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &syncDevicesWorker{d: d})
 	river.AddWorker(w, &deactivateUserWorker{d: d})
 	river.AddWorker(w, &reactivateUserWorker{d: d})
-	river.AddWorker(w, &prunePolicyDataWorker{d: d})
-	river.AddWorker(w, &cleanupClientAssertionsWorker{d: d})
-	river.AddWorker(w, &cleanupPendingDevicesWorker{d: d})
+	river.AddWorker(w, &cleanupWorker[domain.PruneStalePolicyDataJob]{
+		logger: d.Logger, msg: "pruned stale policy data",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.PolicyData().Prune(ctx, policyDataKept)
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupClientAssertionsJob]{
+		logger: d.Logger, msg: "forgot expired client assertions",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.ClientAssertions().DeleteExpired(ctx, d.Clock.Now())
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupPendingDevicesJob]{
+		logger: d.Logger, msg: "forgot expired pending devices",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.PendingDevices().DeleteExpired(ctx, d.Clock.Now())
+		},
+	})
 	return w
 }
 
@@ -54,50 +69,22 @@ func DefaultSchedules() []Schedule {
 // pruning: enough to roll back a mistake, small enough to stay tidy.
 const policyDataKept = 10
 
-type prunePolicyDataWorker struct {
-	river.WorkerDefaults[domain.PruneStalePolicyDataJob]
-	d Deps
+// cleanupWorker runs a periodic clean-up job of kind T: remove deletes
+// what is stale and says how much, which is logged as msg when non-zero.
+type cleanupWorker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	logger *slog.Logger
+	msg    string
+	remove func(context.Context) (int, error)
 }
 
-func (w *prunePolicyDataWorker) Work(ctx context.Context, _ *river.Job[domain.PruneStalePolicyDataJob]) error {
-	n, err := w.d.Store.PolicyData().Prune(ctx, policyDataKept)
+func (w *cleanupWorker[T]) Work(ctx context.Context, _ *river.Job[T]) error {
+	n, err := w.remove(ctx)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
-		w.d.Logger.Info("pruned stale policy data", "deleted", n)
-	}
-	return nil
-}
-
-type cleanupClientAssertionsWorker struct {
-	river.WorkerDefaults[domain.CleanupClientAssertionsJob]
-	d Deps
-}
-
-func (w *cleanupClientAssertionsWorker) Work(ctx context.Context, _ *river.Job[domain.CleanupClientAssertionsJob]) error {
-	n, err := w.d.Store.ClientAssertions().DeleteExpired(ctx, w.d.Clock.Now())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		w.d.Logger.Info("forgot expired client assertions", "deleted", n)
-	}
-	return nil
-}
-
-type cleanupPendingDevicesWorker struct {
-	river.WorkerDefaults[domain.CleanupPendingDevicesJob]
-	d Deps
-}
-
-func (w *cleanupPendingDevicesWorker) Work(ctx context.Context, _ *river.Job[domain.CleanupPendingDevicesJob]) error {
-	n, err := w.d.Store.PendingDevices().DeleteExpired(ctx, w.d.Clock.Now())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		w.d.Logger.Info("forgot expired pending devices", "deleted", n)
+		w.logger.Info(w.msg, "deleted", n)
 	}
 	return nil
 }

@@ -106,12 +106,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 // grant and sends the code to the client, action=deny cancels it and
 // sends access_denied.
 func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := parsePageForm(w, r); err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
-		return
-	}
-	if !h.Sessions.CheckCSRF(r) {
-		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+	if !h.parsePageForm(w, r) {
 		return
 	}
 	st := h.loadConsent(w, r)

@@ -62,10 +62,19 @@ func (h *Handler) seeOther(w http.ResponseWriter, r *http.Request, location stri
 	http.Redirect(w, r, location, http.StatusSeeOther)
 }
 
-// parsePageForm reads a small form POSTed by one of our pages.
-func parsePageForm(w http.ResponseWriter, r *http.Request) error {
+// parsePageForm reads a small form POSTed by one of our pages and checks
+// its CSRF token, answering the request itself when either fails.
+func (h *Handler) parsePageForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	return r.ParseForm()
+	if err := r.ParseForm(); err != nil {
+		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
+		return false
+	}
+	if !h.Sessions.CheckCSRF(r) {
+		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+		return false
+	}
+	return true
 }
 
 // pathID parses a ULID path segment.

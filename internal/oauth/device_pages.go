@@ -43,12 +43,7 @@ func (h *Handler) renderDeviceLink(w http.ResponseWriter, r *http.Request, statu
 // deviceLinkSubmit serves POST /link: finds the pending grant of the code
 // and continues to its consent page.
 func (h *Handler) deviceLinkSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := parsePageForm(w, r); err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
-		return
-	}
-	if !h.Sessions.CheckCSRF(r) {
-		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+	if !h.parsePageForm(w, r) {
 		return
 	}
 	code := normalizeUserCode(r.PostForm.Get("code"))
@@ -191,12 +186,7 @@ func (h *Handler) deviceConsentPage(w http.ResponseWriter, r *http.Request) {
 // the device, action=reject refuses it. The device learns the answer by
 // polling the token endpoint.
 func (h *Handler) deviceConsentSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := parsePageForm(w, r); err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
-		return
-	}
-	if !h.Sessions.CheckCSRF(r) {
-		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+	if !h.parsePageForm(w, r) {
 		return
 	}
 	st := h.loadDevice(w, r)

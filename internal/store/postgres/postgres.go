@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"mas/internal/clock"
 	"mas/internal/domain"
@@ -148,16 +147,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return applied, err
 	}
-	migrator, err := rivermigrate.New(s.driver, nil)
+	queue, err := sqlstore.MigrateRiver(ctx, s.driver)
 	if err != nil {
 		return applied, fmt.Errorf("postgres: job queue migrations: %w", err)
 	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return applied, fmt.Errorf("postgres: job queue migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		applied = append(applied, fmt.Sprintf("river_%03d", v.Version))
-	}
-	return applied, nil
+	return append(applied, queue...), nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -137,16 +136,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return applied, err
 	}
-	migrator, err := rivermigrate.New(s.driver, nil)
+	queue, err := sqlstore.MigrateRiver(ctx, s.driver)
 	if err != nil {
 		return applied, fmt.Errorf("sqlite: job queue migrations: %w", err)
 	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return applied, fmt.Errorf("sqlite: job queue migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		applied = append(applied, fmt.Sprintf("river_%03d", v.Version))
-	}
-	return applied, nil
+	return append(applied, queue...), nil
 }

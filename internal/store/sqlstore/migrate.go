@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // Migration is one embedded schema change.
@@ -88,6 +91,24 @@ func applyOne(ctx context.Context, conn *sql.Conn, m Migration, now time.Time) (
 		return false, fmt.Errorf("migration %s: commit: %w", m.Version, err)
 	}
 	return true, nil
+}
+
+// MigrateRiver applies the job queue's own migrations and names the ones
+// it applied "river_NNN", next to the versions ApplyMigrations returns.
+func MigrateRiver(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) ([]string, error) {
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, err
+	}
+	applied := make([]string, 0, len(res.Versions))
+	for _, v := range res.Versions {
+		applied = append(applied, fmt.Sprintf("river_%03d", v.Version))
+	}
+	return applied, nil
 }
 
 // Pending lists the versions not yet applied (used by health checks and
