@@ -232,9 +232,10 @@ func (m *Manager) Stats() Stats {
 		return Stats{}
 	}
 	return Stats{
-		Capacity: cap(m.pool.slots),
-		Running:  m.pool.running.Load(),
-		Waiting:  m.pool.waiting.Load(),
+		Capacity:  cap(m.pool.slots),
+		Running:   m.pool.running.Load(),
+		Waiting:   m.pool.waiting.Load(),
+		Completed: m.pool.done.Load(),
 	}
 }
 

@@ -489,7 +489,7 @@ func TestPoolBound(t *testing.T) {
 		t.Fatalf("Verify finished while the pool was full: %v", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	if s := m.Stats(); s != (Stats{Capacity: 1, Running: 1, Waiting: 1}) {
+	if s := m.Stats(); s.Capacity != 1 || s.Running != 1 || s.Waiting != 1 {
 		t.Errorf("Stats = %+v", s)
 	}
 
@@ -508,7 +508,7 @@ func TestPoolBound(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("queued Verify = %v", err)
 	}
-	waitFor(t, func() bool { return m.Stats() == Stats{Capacity: 1} })
+	waitFor(t, func() bool { s := m.Stats(); return s.Capacity == 1 && s.Running == 0 && s.Waiting == 0 })
 
 	// An already-ended context never takes a slot, even a free one.
 	cancelled, cancelNow := context.WithCancel(ctx)

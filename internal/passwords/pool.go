@@ -14,6 +14,7 @@ type pool struct {
 	slots   chan struct{}
 	waiting atomic.Int64
 	running atomic.Int64
+	done    atomic.Int64
 }
 
 func newPool(n int) *pool {
@@ -44,6 +45,7 @@ func (p *pool) acquire(ctx context.Context) error {
 
 func (p *pool) release() {
 	p.running.Add(-1)
+	p.done.Add(1)
 	<-p.slots
 }
 
@@ -55,4 +57,7 @@ type Stats struct {
 	Running int64
 	// Waiting callers are queued for a slot.
 	Waiting int64
+	// Completed counts the computations (hashes, verifications, dummy
+	// verifications) finished since the manager was made.
+	Completed int64
 }
