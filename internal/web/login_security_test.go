@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
 )
 
 // TestLoginUnusableHashCostsAVerification: an account whose stored hash
