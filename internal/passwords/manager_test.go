@@ -439,14 +439,13 @@ func TestDummyVerify(t *testing.T) {
 	m := mustNew(t, Options{},
 		cheap(1, AlgorithmPBKDF2, false, ""),
 		Scheme{Version: 2, Algorithm: AlgorithmBcrypt, Cost: 10})
-	start := time.Now()
 	if err := m.DummyVerify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// 1024 rounds of the blowfish key schedule cannot finish in 5 ms: the
-	// dummy did the real work of the newest scheme.
-	if d := time.Since(start); d < 5*time.Millisecond {
-		t.Errorf("DummyVerify took %v; it does not spend a bcrypt-10 verification", d)
+	// The dummy ran one computation through the pool, on a hash of the
+	// newest scheme (checked below), so it costs what a real one does.
+	if n := m.Stats().Completed; n != 1 {
+		t.Errorf("DummyVerify ran %d computations, want 1", n)
 	}
 	if p, ok := m.dummy.(*bcryptParsed); !ok || p.logCost != 10 {
 		t.Errorf("dummy hash %#v is not bcrypt cost 10", m.dummy)
