@@ -72,3 +72,46 @@ func (CleanupClientAssertionsJob) Kind() string { return "cleanup-client-asserti
 type CleanupPendingDevicesJob struct{}
 
 func (CleanupPendingDevicesJob) Kind() string { return "cleanup-pending-devices" }
+
+// The OAuth 2.0 clean-ups below keep upstream's kinds, schedules and
+// retention periods, so a Rust worker on the same queue agrees with ours.
+
+// CleanupRevokedOAuthAccessTokensJob deletes access tokens revoked more
+// than an hour ago.
+type CleanupRevokedOAuthAccessTokensJob struct{}
+
+func (CleanupRevokedOAuthAccessTokensJob) Kind() string { return "cleanup-revoked-oauth-access-tokens" }
+
+// CleanupExpiredOAuthAccessTokensJob deletes access tokens that expired
+// more than 30 days ago.
+type CleanupExpiredOAuthAccessTokensJob struct{}
+
+func (CleanupExpiredOAuthAccessTokensJob) Kind() string { return "cleanup-expired-oauth-access-tokens" }
+
+// CleanupRevokedOAuthRefreshTokensJob deletes refresh tokens revoked more
+// than an hour ago.
+type CleanupRevokedOAuthRefreshTokensJob struct{}
+
+func (CleanupRevokedOAuthRefreshTokensJob) Kind() string {
+	return "cleanup-revoked-oauth-refresh-tokens"
+}
+
+// CleanupConsumedOAuthRefreshTokensJob deletes refresh tokens rotated more
+// than an hour ago, which also ends their one-time lost-response grace.
+type CleanupConsumedOAuthRefreshTokensJob struct{}
+
+func (CleanupConsumedOAuthRefreshTokensJob) Kind() string {
+	return "cleanup-consumed-oauth-refresh-tokens"
+}
+
+// CleanupOAuthAuthorizationGrantsJob deletes authorization grants created
+// more than 7 days ago.
+type CleanupOAuthAuthorizationGrantsJob struct{}
+
+func (CleanupOAuthAuthorizationGrantsJob) Kind() string { return "cleanup-oauth-authorization-grants" }
+
+// CleanupOAuthDeviceCodeGrantsJob deletes device code grants created more
+// than 7 days ago.
+type CleanupOAuthDeviceCodeGrantsJob struct{}
+
+func (CleanupOAuthDeviceCodeGrantsJob) Kind() string { return "cleanup-oauth-device-code-grants" }

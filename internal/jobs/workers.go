@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -53,6 +54,45 @@ func Workers(d Deps) *river.Workers {
 			return d.Store.PendingDevices().DeleteExpired(ctx, d.Clock.Now())
 		},
 	})
+	// olderThan is the cut-off of a clean-up that keeps what is younger
+	// than keep.
+	olderThan := func(keep time.Duration) time.Time { return d.Clock.Now().Add(-keep) }
+	river.AddWorker(w, &cleanupWorker[domain.CleanupRevokedOAuthAccessTokensJob]{
+		logger: d.Logger, msg: "deleted revoked oauth2 access tokens",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.AccessTokens().DeleteRevoked(ctx, olderThan(revokedTokensKept))
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupExpiredOAuthAccessTokensJob]{
+		logger: d.Logger, msg: "deleted expired oauth2 access tokens",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.AccessTokens().DeleteExpired(ctx, olderThan(expiredAccessTokensKept))
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupRevokedOAuthRefreshTokensJob]{
+		logger: d.Logger, msg: "deleted revoked oauth2 refresh tokens",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.RefreshTokens().DeleteRevoked(ctx, olderThan(revokedTokensKept))
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupConsumedOAuthRefreshTokensJob]{
+		logger: d.Logger, msg: "deleted consumed oauth2 refresh tokens",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.RefreshTokens().DeleteConsumed(ctx, olderThan(consumedRefreshTokensKept))
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupOAuthAuthorizationGrantsJob]{
+		logger: d.Logger, msg: "deleted old oauth2 authorization grants",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.AuthorizationGrants().DeleteCreatedBefore(ctx, olderThan(grantsKept))
+		},
+	})
+	river.AddWorker(w, &cleanupWorker[domain.CleanupOAuthDeviceCodeGrantsJob]{
+		logger: d.Logger, msg: "deleted old oauth2 device code grants",
+		remove: func(ctx context.Context) (int, error) {
+			return d.Store.DeviceCodeGrants().DeleteCreatedBefore(ctx, olderThan(grantsKept))
+		},
+	})
 	return w
 }
 
@@ -62,12 +102,30 @@ func DefaultSchedules() []Schedule {
 		{Name: "prune-stale-policy-data", Spec: "0 0 2 * * *", Job: func() domain.Job { return domain.PruneStalePolicyDataJob{} }},
 		{Name: "cleanup-client-assertions", Spec: "0 50 * * * *", Job: func() domain.Job { return domain.CleanupClientAssertionsJob{} }},
 		{Name: "cleanup-pending-devices", Spec: "0 40 * * * *", Job: func() domain.Job { return domain.CleanupPendingDevicesJob{} }},
+		// Upstream's OAuth 2.0 clean-ups, at upstream's times.
+		{Name: "cleanup-revoked-oauth-access-tokens", Spec: "0 0 * * * *", Job: func() domain.Job { return domain.CleanupRevokedOAuthAccessTokensJob{} }},
+		{Name: "cleanup-expired-oauth-access-tokens", Spec: "0 5 */4 * * *", Job: func() domain.Job { return domain.CleanupExpiredOAuthAccessTokensJob{} }},
+		{Name: "cleanup-revoked-oauth-refresh-tokens", Spec: "0 5 * * * *", Job: func() domain.Job { return domain.CleanupRevokedOAuthRefreshTokensJob{} }},
+		{Name: "cleanup-consumed-oauth-refresh-tokens", Spec: "0 5 * * * *", Job: func() domain.Job { return domain.CleanupConsumedOAuthRefreshTokensJob{} }},
+		{Name: "cleanup-oauth-authorization-grants", Spec: "0 30 * * * *", Job: func() domain.Job { return domain.CleanupOAuthAuthorizationGrantsJob{} }},
+		{Name: "cleanup-oauth-device-code-grants", Spec: "0 35 * * * *", Job: func() domain.Job { return domain.CleanupOAuthDeviceCodeGrantsJob{} }},
 	}
 }
 
 // policyDataKept is how many versions of the dynamic policy data survive
 // pruning: enough to roll back a mistake, small enough to stay tidy.
 const policyDataKept = 10
+
+// Retention of the OAuth 2.0 clean-ups, as upstream. A revoked token is
+// refused whether or not its row exists, so deleting it changes no
+// answer; a consumed refresh token's hour is its lost-response grace,
+// after which presenting it is refused as an unknown token.
+const (
+	revokedTokensKept         = time.Hour
+	consumedRefreshTokensKept = time.Hour
+	expiredAccessTokensKept   = 30 * 24 * time.Hour
+	grantsKept                = 7 * 24 * time.Hour
+)
 
 // cleanupWorker runs a periodic clean-up job of kind T: remove deletes
 // what is stale and says how much, which is logged as msg when non-zero.

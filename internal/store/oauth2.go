@@ -31,6 +31,9 @@ type AuthorizationGrantRepository interface {
 	Fulfill(ctx context.Context, g *domain.AuthorizationGrant, browserSessionID domain.ID) error
 	Exchange(ctx context.Context, g *domain.AuthorizationGrant, sessionID domain.ID) error
 	Cancel(ctx context.Context, g *domain.AuthorizationGrant) error
+	// DeleteCreatedBefore removes the grants created before the given
+	// instant, whatever their stage, and says how many went.
+	DeleteCreatedBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // DeviceCodeGrantRepository persists RFC 8628 device authorizations.
@@ -44,6 +47,9 @@ type DeviceCodeGrantRepository interface {
 	Fulfill(ctx context.Context, g *domain.DeviceCodeGrant, browserSessionID domain.ID) error
 	Reject(ctx context.Context, g *domain.DeviceCodeGrant, browserSessionID domain.ID) error
 	Exchange(ctx context.Context, g *domain.DeviceCodeGrant, sessionID domain.ID) error
+	// DeleteCreatedBefore removes the grants created before the given
+	// instant, whatever their stage, and says how many went.
+	DeleteCreatedBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // SessionRepository persists OAuth 2.0 sessions.
@@ -72,6 +78,12 @@ type AccessTokenRepository interface {
 	// session's user (nil for a client-credentials session) in one indexed
 	// query: the homeserver asks for this on every uncached request.
 	FindForIntrospection(ctx context.Context, token string) (*domain.AccessToken, *domain.Session, *domain.User, error)
+	// DeleteRevoked removes the tokens revoked before the given instant.
+	// Refresh tokens that named one lose the reference (set to NULL).
+	DeleteRevoked(ctx context.Context, before time.Time) (int, error)
+	// DeleteExpired removes the tokens that expired before the given
+	// instant, revoked or not; tokens without expiry are kept.
+	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 }
 
 // RefreshTokenRepository persists OAuth 2.0 refresh tokens.
@@ -83,4 +95,11 @@ type RefreshTokenRepository interface {
 	// consumed or revoked concurrently (only one rotation can win).
 	Consume(ctx context.Context, t *domain.RefreshToken, next domain.ID) error
 	Revoke(ctx context.Context, t *domain.RefreshToken) error
+	// DeleteRevoked removes the tokens revoked before the given instant.
+	// A token rotated into one loses its successor reference (set to
+	// NULL), which the lost-response recovery treats as a refusal.
+	DeleteRevoked(ctx context.Context, before time.Time) (int, error)
+	// DeleteConsumed removes the tokens consumed (rotated) before the
+	// given instant; once gone, presenting one is an unknown token.
+	DeleteConsumed(ctx context.Context, before time.Time) (int, error)
 }

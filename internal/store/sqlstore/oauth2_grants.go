@@ -120,6 +120,14 @@ func (a authorizationGrantRepo) Cancel(ctx context.Context, g *domain.Authorizat
 	return nil
 }
 
+func (a authorizationGrantRepo) DeleteCreatedBefore(ctx context.Context, before time.Time) (int, error) {
+	n, err := a.r.exec(ctx, `DELETE FROM oauth2_authorization_grants WHERE created_at < $1`, a.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete old authorization grants: %w", err)
+	}
+	return int(n), nil
+}
+
 type deviceCodeGrantRepo struct{ r repos }
 
 func (r repos) DeviceCodeGrants() store.DeviceCodeGrantRepository { return deviceCodeGrantRepo{r} }
@@ -223,4 +231,12 @@ func (d deviceCodeGrantRepo) Exchange(ctx context.Context, g *domain.DeviceCodeG
 	}
 	*g = next
 	return nil
+}
+
+func (d deviceCodeGrantRepo) DeleteCreatedBefore(ctx context.Context, before time.Time) (int, error) {
+	n, err := d.r.exec(ctx, `DELETE FROM oauth2_device_code_grants WHERE created_at < $1`, d.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete old device code grants: %w", err)
+	}
+	return int(n), nil
 }

@@ -79,6 +79,26 @@ func (a accessTokenRepo) MarkUsed(ctx context.Context, t *domain.AccessToken) er
 	return nil
 }
 
+// The clean-ups below rely on the schema's ON DELETE SET NULL: refresh
+// tokens pointing at a deleted access token or successor keep existing,
+// with the reference cleared, so no delete is ever blocked.
+
+func (a accessTokenRepo) DeleteRevoked(ctx context.Context, before time.Time) (int, error) {
+	n, err := a.r.exec(ctx, `DELETE FROM oauth2_access_tokens WHERE revoked_at < $1`, a.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete revoked oauth2 access tokens: %w", err)
+	}
+	return int(n), nil
+}
+
+func (a accessTokenRepo) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	n, err := a.r.exec(ctx, `DELETE FROM oauth2_access_tokens WHERE expires_at < $1`, a.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired oauth2 access tokens: %w", err)
+	}
+	return int(n), nil
+}
+
 type refreshTokenRepo struct{ r repos }
 
 func (r repos) RefreshTokens() store.RefreshTokenRepository { return refreshTokenRepo{r} }
@@ -146,4 +166,20 @@ func (f refreshTokenRepo) Revoke(ctx context.Context, t *domain.RefreshToken) er
 	}
 	*t = updated
 	return nil
+}
+
+func (f refreshTokenRepo) DeleteRevoked(ctx context.Context, before time.Time) (int, error) {
+	n, err := f.r.exec(ctx, `DELETE FROM oauth2_refresh_tokens WHERE revoked_at < $1`, f.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete revoked oauth2 refresh tokens: %w", err)
+	}
+	return int(n), nil
+}
+
+func (f refreshTokenRepo) DeleteConsumed(ctx context.Context, before time.Time) (int, error) {
+	n, err := f.r.exec(ctx, `DELETE FROM oauth2_refresh_tokens WHERE consumed_at < $1`, f.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete consumed oauth2 refresh tokens: %w", err)
+	}
+	return int(n), nil
 }
