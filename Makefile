@@ -10,7 +10,7 @@ export CGO_ENABLED := 0
 # the main pass and again on PostgreSQL in test-postgres-protocol.
 PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/...
 
-.PHONY: run test test-postgres-protocol build lint bench clean
+.PHONY: run test test-services go-test test-postgres-protocol build lint bench clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
@@ -26,10 +26,25 @@ run: build
 	fi
 	$(BIN) server -c $(CONFIG)
 
-# PostgreSQL tests run when MAS_TEST_DATABASE_URL is set; under CI=true they
-# fail instead of skipping. With it set, the protocol tests then run a
-# second time with PostgreSQL as their store.
+# Every test, with the real services they need: scripts/test-services
+# installs and starts PostgreSQL and Synapse (the first time: about a
+# minute; afterwards well under a second) and sets MAS_TEST_DATABASE_URL
+# and MAS_TEST_SYNAPSE for go-test. A service it cannot provide (no root to
+# install packages) is reported and its tests skip loudly; under CI=true
+# that is a failure instead.
 test:
+	@set -e; eval "$$(scripts/test-services --env)"; $(MAKE) --no-print-directory go-test
+
+# Installs and starts the test services without running the tests.
+test-services:
+	@scripts/test-services
+
+# The tests alone, against whatever services the environment names:
+# PostgreSQL tests run when MAS_TEST_DATABASE_URL is set and Synapse tests
+# when MAS_TEST_SYNAPSE is; under CI=true they fail instead of skipping.
+# With PostgreSQL, the protocol tests then run a second time with it as
+# their store.
+go-test:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
 	$(GO) test -count=1 -timeout 20m $(PKGS)

@@ -123,3 +123,62 @@ func (a *App) RegisterUser(ctx context.Context, req RegisterUserRequest) (*domai
 	}
 	return user, nil
 }
+
+// ErrUserNotFound is upstream's wording for an unknown username.
+var ErrUserNotFound = errors.New("User not found")
+
+// findUser looks a user up by username with upstream's error.
+func findUser(ctx context.Context, tx store.Tx, username string) (*domain.User, error) {
+	u, err := tx.Users().FindByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrUserNotFound, username)
+	}
+	return u, err
+}
+
+// LockUser locks a user, so that it can no longer log in nor use its
+// tokens, and pushes the lock to the homeserver. With deactivate it also
+// schedules the deactivation (ending every session, and deactivating the
+// user on the homeserver without erasing it), as `manage lock-user
+// --deactivate` does upstream.
+func (a *App) LockUser(ctx context.Context, username string, deactivate bool) (*domain.User, error) {
+	var user *domain.User
+	err := store.WithTx(ctx, a.Store, func(tx store.Tx) error {
+		var err error
+		if user, err = findUser(ctx, tx, username); err != nil {
+			return err
+		}
+		user.Lock(a.Clock.Now())
+		if err := tx.Users().Update(ctx, user); err != nil {
+			return err
+		}
+		if deactivate {
+			return tx.Jobs().Enqueue(ctx, domain.DeactivateUserJob{UserID: user.ID})
+		}
+		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID})
+	})
+	return user, err
+}
+
+// UnlockUser removes the lock and pushes that to the homeserver. With
+// reactivate it schedules the reactivation instead, which undoes a
+// deactivation on the homeserver first and only then unlocks and
+// reactivates the user here, as upstream does.
+func (a *App) UnlockUser(ctx context.Context, username string, reactivate bool) (*domain.User, error) {
+	var user *domain.User
+	err := store.WithTx(ctx, a.Store, func(tx store.Tx) error {
+		var err error
+		if user, err = findUser(ctx, tx, username); err != nil {
+			return err
+		}
+		if reactivate {
+			return tx.Jobs().Enqueue(ctx, domain.ReactivateUserJob{UserID: user.ID})
+		}
+		user.Unlock()
+		if err := tx.Users().Update(ctx, user); err != nil {
+			return err
+		}
+		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID})
+	})
+	return user, err
+}

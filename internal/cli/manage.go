@@ -1,6 +1,14 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"mas/internal/app"
+	"mas/internal/domain"
+)
 
 func newManageCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -9,6 +17,22 @@ func newManageCommand(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  showHelp,
 	}
-	cmd.AddCommand(newManageRegisterUserCommand(g))
+	cmd.AddCommand(newManageRegisterUserCommand(g), newManageLockUserCommand(g), newManageUnlockUserCommand(g))
 	return cmd
+}
+
+// changeUser runs one change to a user and reports it as
+// "User @alice:example.org <done> (<id>)".
+func changeUser(ctx context.Context, g *globals, done string, change func(a *app.App) (*domain.User, error)) error {
+	a, err := g.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	user, err := change(a)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "User %s %s (%s)\n", a.Homeserver.MXID(user.Username), done, user.ID)
+	return nil
 }

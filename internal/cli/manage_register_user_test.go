@@ -54,3 +54,25 @@ func TestManageRegisterUser(t *testing.T) {
 	mustFail(t, run(t, append([]string{"manage", "register-user", "dave", "-m", "not-a-mapping", "-y"}, cfg...)...), "PROVIDER_ULID:SUBJECT")
 	mustFail(t, run(t, append([]string{"manage", "register-user", "dave", "-a", "-A", "-y"}, cfg...)...), "none of the others")
 }
+
+func TestManageLockAndUnlockUser(t *testing.T) {
+	_, cfg := registerUserConfig(t)
+	mustSucceed(t, run(t, append([]string{"manage", "register-user", "erin", "-y"}, cfg...)...), "register-user")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lock-user", "erin"}, "User @erin:example.org locked ("},
+		{[]string{"unlock-user", "erin"}, "User @erin:example.org unlocked ("},
+		{[]string{"lock-user", "erin", "--deactivate"}, "User @erin:example.org locked; deactivation scheduled ("},
+		{[]string{"unlock-user", "erin", "--reactivate"}, "User @erin:example.org scheduled for reactivation ("},
+	} {
+		r := run(t, append(append([]string{"manage"}, tc.args...), cfg...)...)
+		mustSucceed(t, r, strings.Join(tc.args, " "))
+		if !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%v printed %q, want %q", tc.args, r.stdout, tc.want)
+		}
+	}
+	mustFail(t, run(t, append([]string{"manage", "lock-user", "nobody"}, cfg...)...), "User not found: nobody")
+	mustFail(t, run(t, append([]string{"manage", "unlock-user"}, cfg...)...), "accepts 1 arg")
+}

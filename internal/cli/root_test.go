@@ -64,7 +64,7 @@ func TestEveryCommandHasShortAndHelp(t *testing.T) {
 		"mas-cli config", "mas-cli config check", "mas-cli config dump", "mas-cli config generate",
 		"mas-cli database", "mas-cli database migrate",
 		"mas-cli templates", "mas-cli templates check", "mas-cli doctor",
-		"mas-cli manage", "mas-cli manage register-user",
+		"mas-cli manage", "mas-cli manage register-user", "mas-cli manage lock-user", "mas-cli manage unlock-user",
 	} {
 		found := false
 		for _, p := range paths {

@@ -70,7 +70,7 @@ func introspect(t *testing.T, env *testenv.Env, token string) map[string]any {
 	req, _ := http.NewRequest(http.MethodPost, env.URL("/oauth2/introspect"),
 		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+testenv.Secret)
+	req.Header.Set("Authorization", "Bearer "+env.Config.Matrix.Secret)
 	req.Header.Set("X-MAS-Supports-Device-Id", "1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -57,11 +56,7 @@ func TestSynapseOAuthSession(t *testing.T) {
 			t.Fatalf("whoami = %d %v", status, body)
 		}
 
-		resp, err := http.PostForm(env.URL("/oauth2/revoke"), url.Values{"token": {tok.AccessToken}, "client_id": {conf.ClientID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		revoke(t, env, tok.AccessToken, conf.ClientID)
 		env.Eventually("the device to disappear", func() bool {
 			return !slices.Contains(env.Homeserver.Devices("carol"), "CAROLPHONE")
 		})

@@ -159,9 +159,11 @@ func activeDevices(ctx context.Context, s store.Store, now time.Time, userID dom
 	return out, nil
 }
 
-// deactivateUserWorker ends everything the user has locally, then
-// deactivates (and optionally erases) the user on the homeserver. The local
-// part is idempotent, so a retry after a homeserver failure is safe.
+// deactivateUserWorker locks and deactivates the user and ends everything
+// it has locally, committing that before calling the homeserver so that the
+// user is locked out at once; then deactivates (and optionally erases) the
+// user on the homeserver. The local part is idempotent, so a retry after a
+// homeserver failure is safe.
 type deactivateUserWorker struct {
 	river.WorkerDefaults[domain.DeactivateUserJob]
 	d Deps
@@ -176,9 +178,13 @@ func (w *deactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.D
 		return err
 	}
 	err = store.WithTx(ctx, w.d.Store, func(tx store.Tx) error {
-		if user.DeactivatedAt == nil {
-			if err := user.Deactivate(w.d.Clock.Now()); err != nil {
-				return err
+		if user.DeactivatedAt == nil || user.LockedAt == nil {
+			now := w.d.Clock.Now()
+			user.Lock(now)
+			if user.DeactivatedAt == nil {
+				if err := user.Deactivate(now); err != nil {
+					return err
+				}
 			}
 			if err := tx.Users().Update(ctx, user); err != nil {
 				return err
@@ -215,7 +221,9 @@ func (w *deactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.D
 	return nil
 }
 
-// reactivateUserWorker reactivates the user on the homeserver.
+// reactivateUserWorker reactivates the user on the homeserver and only
+// then here: unlocked, no longer deactivated, and provisioned again (the
+// deactivation removed its emails there).
 type reactivateUserWorker struct {
 	river.WorkerDefaults[domain.ReactivateUserJob]
 	d Deps
@@ -232,5 +240,17 @@ func (w *reactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.R
 	if err := w.d.Homeserver.ReactivateUser(ctx, user.Username); err != nil {
 		return fmt.Errorf("reactivating %s on the homeserver: %w", user.Username, err)
 	}
+	err = store.WithTx(ctx, w.d.Store, func(tx store.Tx) error {
+		user.Unlock()
+		user.DeactivatedAt = nil
+		if err := tx.Users().Update(ctx, user); err != nil {
+			return err
+		}
+		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID})
+	})
+	if err != nil {
+		return fmt.Errorf("reactivating %s locally: %w", user.Username, err)
+	}
+	w.d.Logger.Info("reactivated user", "user_id", user.ID.String(), "username", user.Username)
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	kindProvision  = "provision-user"
 	kindSync       = "sync-devices"
 	kindDeactivate = "deactivate-user"
+	kindReactivate = "reactivate-user"
 	kindPrune      = "prune-stale-policy-data"
 
 	pathProvision = "/_synapse/mas/provision_user"
@@ -269,8 +270,8 @@ func TestDeactivateUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.DeactivatedAt == nil {
-			t.Error("dave is not deactivated locally")
+		if u.DeactivatedAt == nil || u.LockedAt == nil {
+			t.Errorf("dave locally = %+v, want deactivated and locked", u)
 		}
 		if b, err := e.store.BrowserSessions().Lookup(ctx, browser.ID); err != nil || b.Active() {
 			t.Errorf("browser session = %+v, %v; want finished", b, err)
@@ -284,6 +285,20 @@ func TestDeactivateUser(t *testing.T) {
 		if emails, err := e.store.UserEmails().ListForUser(ctx, dave.ID); err != nil || len(emails) != 0 {
 			t.Errorf("emails = %v, %v; want none", emails, err)
 		}
+
+		// Reactivation undoes it on the homeserver, then here, and
+		// provisions the user again.
+		if err := e.store.Jobs().Enqueue(ctx, domain.ReactivateUserJob{UserID: dave.ID}); err != nil {
+			t.Fatal(err)
+		}
+		e.waitJob(t, kindReactivate, dave.ID, rivertype.JobStateCompleted)
+		if got, _ := e.hs.User("dave"); got.Deactivated {
+			t.Errorf("dave on the homeserver = %+v, want reactivated", got)
+		}
+		if u, err := e.store.Users().Lookup(ctx, dave.ID); err != nil || !u.IsValid() {
+			t.Errorf("dave locally = %+v, %v; want unlocked and active", u, err)
+		}
+		e.waitJob(t, kindProvision, dave.ID, rivertype.JobStateCompleted)
 	})
 }
 

@@ -61,6 +61,7 @@ var prefixRank = map[string]int{
 	"internal/homeserver/synapse":        2,
 	"internal/homeserver/standalone":     2,
 	"internal/homeserver/homeservertest": 2,
+	"internal/homeserver/synapsetest":    4, // test support: real Synapse, databases from pgtest
 }
 
 // onlyFrom lists packages that just a few others may import.
@@ -73,8 +74,9 @@ var onlyFrom = map[string][]string{
 	"internal/store/postgres": {"internal/app", "internal/cli", "internal/testdb"},
 	// Fakes are for tests only.
 	"internal/homeserver/homeservertest": {"internal/testenv"},
+	"internal/homeserver/synapsetest":    {"internal/testenv"},
 	"internal/store/storetest":           {},
-	"internal/store/postgres/pgtest":     {"internal/testenv", "internal/testdb"},
+	"internal/store/postgres/pgtest":     {"internal/testenv", "internal/testdb", "internal/homeserver/synapsetest"},
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
 	"internal/testdb":                    {},

@@ -1,7 +1,8 @@
 // Package testenv starts the whole service for end-to-end tests: the real
 // app wiring on a fresh database (SQLite by default, PostgreSQL on
-// request), listening on 127.0.0.1, with a fake Synapse as its homeserver
-// and cheap password hashing. Tests talk to it over real HTTP.
+// request), listening on 127.0.0.1, with cheap password hashing, and as its
+// homeserver either a fake Synapse (the default) or a real one from
+// synapsetest. Tests talk to it over real HTTP.
 package testenv
 
 import (
@@ -22,6 +23,7 @@ import (
 	"mas/internal/config"
 	"mas/internal/domain"
 	"mas/internal/homeserver/homeservertest"
+	"mas/internal/homeserver/synapsetest"
 	"mas/internal/store"
 	"mas/internal/store/postgres/pgtest"
 )
@@ -38,15 +40,23 @@ type Options struct {
 	// Prefix serves everything under a path ("/auth"), with the public
 	// base saying so, as when the service shares a host with Synapse.
 	Prefix string
+	// Synapse, when set, is the homeserver instead of the fake: a real
+	// Synapse in delegated mode (synapsetest.Shared or New), to which the
+	// service is attached for the test. The public base is then the
+	// instance's AuthURL. Not combinable with Prefix.
+	Synapse *synapsetest.Synapse
 }
 
 // Env is a running service.
 type Env struct {
-	T          testing.TB
-	App        *app.App
-	Server     *app.Server
-	Config     *config.Config
+	T      testing.TB
+	App    *app.App
+	Server *app.Server
+	Config *config.Config
+	// Homeserver is the fake homeserver; nil when Synapse is set.
 	Homeserver *homeservertest.Server
+	// Synapse is the real homeserver, when Options.Synapse chose one.
+	Synapse *synapsetest.Synapse
 	// BaseURL is the public base, ending in "/".
 	BaseURL string
 }
@@ -60,9 +70,20 @@ const Secret = "testenv-shared-secret-0123456789"
 // New starts the service and stops it when the test ends.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	hs := homeservertest.New(t, homeservertest.Options{ServerName: ServerName, Secret: Secret})
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d%s/", port, opts.Prefix)
+	var hs *homeservertest.Server
+	serverName, secret, endpoint := ServerName, Secret, ""
+	if syn := opts.Synapse; syn != nil {
+		if opts.Prefix != "" {
+			t.Fatal("testenv: Prefix and Synapse cannot be combined")
+		}
+		base = syn.AuthURL() + "/"
+		serverName, secret, endpoint = syn.ServerName, syn.Secret, syn.URL()+"/"
+	} else {
+		hs = homeservertest.New(t, homeservertest.Options{ServerName: ServerName, Secret: Secret})
+		endpoint = hs.URL() + "/"
+	}
 
 	cfg, err := baseConfig()
 	if err != nil {
@@ -78,9 +99,9 @@ func New(t testing.TB, opts Options) *Env {
 		Binds:  []config.BindConfig{{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
 		Prefix: opts.Prefix,
 	}}
-	cfg.Matrix.Homeserver = ServerName
-	cfg.Matrix.Endpoint = hs.URL() + "/"
-	cfg.Matrix.Secret = Secret
+	cfg.Matrix.Homeserver = serverName
+	cfg.Matrix.Endpoint = endpoint
+	cfg.Matrix.Secret = secret
 	cfg.Matrix.SecretFile = ""
 	cost := uint32(4)
 	cfg.Passwords.Schemes = []config.HashingScheme{{Version: 1, Algorithm: config.AlgorithmBcrypt, Cost: &cost}}
@@ -119,8 +140,13 @@ func New(t testing.TB, opts Options) *Env {
 		}
 		a.Close()
 	})
-	hs.SetIntrospectionURL(base + "oauth2/introspect")
-	return &Env{T: t, App: a, Server: srv, Config: cfg, Homeserver: hs, BaseURL: base}
+	env := &Env{T: t, App: a, Server: srv, Config: cfg, Homeserver: hs, Synapse: opts.Synapse, BaseURL: base}
+	if hs != nil {
+		hs.SetIntrospectionURL(base + "oauth2/introspect")
+	} else if err := opts.Synapse.Attach(fmt.Sprintf("http://127.0.0.1:%d/", port)); err != nil {
+		t.Fatal(err)
+	}
+	return env
 }
 
 // URL returns the absolute URL of a route path ("/login").
@@ -147,11 +173,24 @@ func (e *Env) Browser() *http.Client {
 func (e *Env) CreateUser(username, password string) *domain.User {
 	e.T.Helper()
 	u := e.RegisterUser(username, password)
-	e.Eventually(username+" to be provisioned on the homeserver", func() bool {
-		_, ok := e.Homeserver.User(username)
-		return ok
-	})
+	e.WaitProvisioned(username)
 	return u
+}
+
+// WaitProvisioned waits until the homeserver knows the user.
+func (e *Env) WaitProvisioned(username string) {
+	e.T.Helper()
+	e.Eventually(username+" to be provisioned on the homeserver", func() bool {
+		if e.Homeserver != nil {
+			_, ok := e.Homeserver.User(username)
+			return ok
+		}
+		u, err := e.Synapse.QueryUser(context.Background(), username)
+		if err != nil {
+			e.T.Fatalf("testenv: %v", err)
+		}
+		return u != nil
+	})
 }
 
 // RegisterUser registers a user without waiting for the homeserver.

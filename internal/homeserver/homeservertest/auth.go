@@ -25,7 +25,7 @@ func accessToken(r *http.Request) (string, *reply) {
 	if values, ok := r.URL.Query()["access_token"]; ok && len(values) > 0 {
 		return values[0], nil
 	}
-	rep := matrixError(http.StatusUnauthorized, "M_MISSING_TOKEN", "Missing access token.")
+	rep := matrixError(http.StatusUnauthorized, "M_MISSING_TOKEN", "Missing access token")
 	return "", &rep
 }
 

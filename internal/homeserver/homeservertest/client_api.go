@@ -92,7 +92,7 @@ func (s *Server) whoami(r *http.Request, _ []byte) reply {
 	_, known := s.users[localpart]
 	s.mu.Unlock()
 	if !known {
-		return matrixError(http.StatusInternalServerError, "M_UNKNOWN", "User not found")
+		return matrixError(http.StatusInternalServerError, "M_FORBIDDEN", "User not found")
 	}
 
 	deviceID, rep := deviceFromIntrospection(info, scopes)
@@ -130,7 +130,7 @@ func deviceFromIntrospection(info *tokenInfo, scopes map[string]bool) (string, *
 			}
 		}
 		if len(found) > 1 {
-			rep := matrixError(http.StatusInternalServerError, "M_UNKNOWN", "Multiple device IDs in scope")
+			rep := matrixError(http.StatusInternalServerError, "M_FORBIDDEN", "Multiple device IDs in scope")
 			return "", &rep
 		}
 		for id := range found {
@@ -141,7 +141,7 @@ func deviceFromIntrospection(info *tokenInfo, scopes map[string]bool) (string, *
 		}
 	}
 	if deviceID == "" || len(deviceID) > maxDeviceIDLength {
-		rep := matrixError(http.StatusInternalServerError, "M_UNKNOWN", "Invalid device ID in introspection result")
+		rep := matrixError(http.StatusInternalServerError, "M_FORBIDDEN", "Invalid device ID in introspection result")
 		return "", &rep
 	}
 	return deviceID, nil

@@ -48,6 +48,15 @@ func unrecognized(status int) reply {
 	return matrixError(status, "M_UNRECOGNIZED", "Unrecognized request")
 }
 
+// noSuchResource is Twisted's 404 page, which Synapse serves for unknown
+// paths below resources that are not Matrix servlets.
+func noSuchResource(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n" +
+		"    <h1>No Such Resource</h1>\n    <p>Sorry. No luck finding that resource.</p>\n  </body>\n</html>\n"))
+}
+
 func userNotFound() reply {
 	return matrixError(http.StatusNotFound, "M_NOT_FOUND", "User not found")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,6 +191,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rt, ok := s.routes[r.URL.Path]
+	if !ok && strings.HasPrefix(r.URL.Path, "/_synapse/mas/") {
+		// Synapse mounts the MAS API as a plain Twisted resource: an
+		// unknown child gets Twisted's HTML page, not a Matrix error.
+		noSuchResource(rec)
+		return
+	}
 	if !ok {
 		writeReply(rec, unrecognized(http.StatusNotFound))
 		return

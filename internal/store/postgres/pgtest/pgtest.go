@@ -31,21 +31,56 @@ func NewDatabase(tb testing.TB) string {
 // template (see Template), which is much faster than migrating each one.
 func NewDatabaseFrom(tb testing.TB, template string) string {
 	tb.Helper()
-	base := baseURL(tb)
-	name := "mas_test_" + strings.ToLower(rand.Text()[:12])
-	stmt := "CREATE DATABASE " + name
+	Require(tb)
+	clause := ""
 	if template != "" {
-		stmt += " TEMPLATE " + template
+		clause = "TEMPLATE " + template
 	}
-	if err := adminExec(base, stmt); err != nil {
-		tb.Fatalf("pgtest: creating database: %v", err)
+	dsn, drop, err := Create(clause)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := adminExec(base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Logf("pgtest: dropping %s: %v", name, err)
+		if err := drop(); err != nil {
+			tb.Logf("pgtest: %v", err)
 		}
 	})
-	return dsnFor(tb, base, name)
+	return dsn
+}
+
+// Create makes a database with the given CREATE DATABASE options (such as
+// "TEMPLATE template0 LC_COLLATE 'C'") on the server of
+// MAS_TEST_DATABASE_URL, for databases that outlive one test (a server
+// shared by a whole test binary); drop removes it. It fails when the
+// variable is unset: call Require first where a test can skip.
+func Create(options string) (dsn string, drop func() error, err error) {
+	base := os.Getenv(EnvVar)
+	if base == "" {
+		return "", nil, fmt.Errorf("%s is not set", EnvVar)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s is not a URL: %w", EnvVar, err)
+	}
+	name := "mas_test_" + strings.ToLower(rand.Text()[:12])
+	if err := adminExec(base, strings.TrimSpace("CREATE DATABASE "+name+" "+options)); err != nil {
+		return "", nil, fmt.Errorf("creating a database on %s: %w (is PostgreSQL running? scripts/test-services starts it)", u.Redacted(), err)
+	}
+	drop = func() error {
+		if err := adminExec(base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("dropping %s: %w", name, err)
+		}
+		return nil
+	}
+	u.Path = "/" + name
+	return u.String(), drop, nil
+}
+
+// Require skips the test, loudly, when MAS_TEST_DATABASE_URL is unset,
+// and fails it instead under CI=true, where PostgreSQL tests must run.
+func Require(tb testing.TB) {
+	tb.Helper()
+	baseURL(tb)
 }
 
 // Template creates a database, lets prepare fill it (typically: run the
@@ -125,7 +160,7 @@ func SharedTemplate(name string, prepare func(dsn string) error) (string, error)
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return "", fmt.Errorf("pgtest: connecting: %w", err)
+		return "", fmt.Errorf("pgtest: connecting to %s: %w (is PostgreSQL running? scripts/test-services starts it)", u.Redacted(), err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLockKey); err != nil {
@@ -180,19 +215,10 @@ func baseURL(tb testing.TB) string {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("%s is not set: PostgreSQL tests must run in CI", EnvVar)
 		}
-		tb.Skipf("SKIPPING PostgreSQL test: set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run it", EnvVar)
+		tb.Skipf("SKIPPING PostgreSQL test: set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) "+
+			"to run it; `eval \"$(scripts/test-services --env)\"` installs, starts and sets it", EnvVar)
 	}
 	return base
-}
-
-func dsnFor(tb testing.TB, base, name string) string {
-	tb.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("pgtest: %s is not a URL: %v", EnvVar, err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 func adminExec(base, stmt string) error {

@@ -1,0 +1,21 @@
+//go:build unix && !linux
+
+package synapsetest
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// procAttr puts Synapse in a process group of its own, so that stopping it
+// reaches every process it started.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+func signalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
+	if cmd == nil || cmd.Process == nil {
+		return nil
+	}
+	return syscall.Kill(-cmd.Process.Pid, sig)
+}
