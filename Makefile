@@ -8,7 +8,7 @@ export CGO_ENABLED := 0
 
 # The tests that take a store from internal/testdb; they run on SQLite in
 # the main pass and again on PostgreSQL in test-postgres-protocol.
-PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/...
+PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/... ./internal/login/...
 
 .PHONY: run test test-services go-test test-postgres-protocol build lint bench clean
 

@@ -7,7 +7,9 @@ import (
 	"mas/internal/compat"
 	"mas/internal/config"
 	"mas/internal/httpserver"
+	"mas/internal/login"
 	"mas/internal/oauth"
+	"mas/internal/pages"
 	"mas/internal/ratelimit"
 	"mas/internal/session"
 	"mas/internal/web"
@@ -43,59 +45,47 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	serviceName := cfg.Branding.ServiceName
+	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, ServiceName: cfg.Branding.ServiceName, CSRF: sessions}
+	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver}
 	o := &oauth.Handler{
 		Store:      a.Store,
 		Keys:       a.Keys,
 		Encrypter:  a.Encrypter,
 		Homeserver: a.Homeserver,
 		Policy:     engine,
-		Passwords:  a.Passwords,
 		Limits:     limits,
 		Sessions:   sessions,
-		Templates:  a.Templates,
+		Pages:      renderer,
 		URLs:       a.URLs,
 		Clock:      a.Clock,
 		Rand:       a.Rand,
-		Logger:     a.Logger,
 		Settings: oauth.Settings{
-			AccessTokenTTL:              cfg.Experimental.AccessTokenLifetime(),
-			DeviceCodeGrantEnabled:      cfg.OAuth.DeviceCodeGrantEnabled,
-			DeviceCodeAutoFill:          cfg.OAuth.DeviceCodeUserCodeAutoFillEnabled,
-			PasswordRegistrationEnabled: cfg.Account.PasswordRegistrationEnabled,
-			ServiceName:                 serviceName,
+			AccessTokenTTL:         cfg.Experimental.AccessTokenLifetime(),
+			DeviceCodeGrantEnabled: cfg.OAuth.DeviceCodeGrantEnabled,
+			DeviceCodeAutoFill:     cfg.OAuth.DeviceCodeUserCodeAutoFillEnabled,
 		},
 	}
 	w := &web.Handler{
-		Store:     a.Store,
-		Sessions:  sessions,
-		Passwords: a.Passwords,
-		Limits:    limits,
-		Templates: a.Templates,
-		URLs:      a.URLs,
-		Clock:     a.Clock,
-		Settings: web.Settings{
-			ServiceName:                 serviceName,
-			ServerName:                  cfg.Matrix.Homeserver,
-			PasswordRegistrationEnabled: cfg.Account.PasswordRegistrationEnabled,
-		},
+		Store:    a.Store,
+		Sessions: sessions,
+		Login:    checker,
+		Pages:    renderer,
+		URLs:     a.URLs,
+		Clock:    a.Clock,
 	}
 	c := &compat.Handler{
 		Store:      a.Store,
 		Homeserver: a.Homeserver,
 		Policy:     engine,
-		Passwords:  a.Passwords,
-		Limits:     limits,
+		Login:      checker,
 		Sessions:   sessions,
-		Templates:  a.Templates,
+		Pages:      renderer,
 		URLs:       a.URLs,
 		Clock:      a.Clock,
 		Rand:       a.Rand,
-		Logger:     a.Logger,
 		Settings: compat.Settings{
 			TokenTTL:          cfg.Experimental.CompatTokenLifetime(),
 			HardLimitEviction: cfg.Experimental.SessionLimit != nil && cfg.Experimental.SessionLimit.DangerousHardLimitEviction,
-			ServiceName:       serviceName,
 		},
 	}
 	return &handlers{oauth: o, web: w, compat: c}, nil

@@ -3,7 +3,6 @@ package compat
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -101,20 +100,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client went away; nothing to do
 }
 
-// logger is the handler's logger, with the request ID when there is one.
-func (h *Handler) logger(ctx context.Context) *slog.Logger {
-	if h.Logger == nil {
-		return requestctx.Logger(ctx)
-	}
-	if id := requestctx.RequestID(ctx); id != "" {
-		return h.Logger.With("request_id", id)
-	}
-	return h.Logger
-}
-
 // fault logs an unexpected failure and returns the opaque 500 the client
 // sees.
 func (h *Handler) fault(ctx context.Context, e *matrixError, what string, err error) *matrixError {
-	h.logger(ctx).ErrorContext(ctx, what, "error", err)
+	requestctx.Logger(ctx).ErrorContext(ctx, what, "error", err)
 	return e
 }

@@ -15,19 +15,17 @@ package compat
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"mas/internal/clock"
 	"mas/internal/homeserver"
-	"mas/internal/passwords"
+	"mas/internal/login"
+	"mas/internal/pages"
 	"mas/internal/policy"
-	"mas/internal/ratelimit"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
-	"mas/internal/templates"
 )
 
 // defaultTokenTTL is experimental.compat_token_ttl's default: the lifetime
@@ -44,8 +42,6 @@ type Settings struct {
 	// .dangerous_hard_limit_eviction: an API login over the hard session
 	// limit ends the user's oldest compat sessions instead of failing.
 	HardLimitEviction bool
-	// ServiceName is shown on pages (branding.service_name).
-	ServiceName string
 }
 
 // Handler serves the compatibility endpoints. Every dependency is explicit.
@@ -55,18 +51,15 @@ type Handler struct {
 	// Policy evaluates compat_login; nil behaves like an engine without
 	// data (no session limit, nobody banned).
 	Policy *policy.Engine
-	// Passwords verifies passwords; nil (or disabled) when passwords.enabled
-	// is false, which removes m.login.password.
-	Passwords *passwords.Manager
-	// Limits guards password checks; nil disables rate limiting.
-	Limits    *ratelimit.Set
-	Sessions  *session.Manager
-	Templates *templates.Templates
-	URLs      *routes.URLBuilder
-	Clock     clock.Clock
+	// Login checks passwords; its Passwords is nil (or disabled) when
+	// passwords.enabled is false, which removes m.login.password.
+	Login    *login.Checker
+	Sessions *session.Manager
+	Pages    *pages.Renderer
+	URLs     *routes.URLBuilder
+	Clock    clock.Clock
 	// Rand supplies tokens and device IDs (crypto/rand in production).
 	Rand     io.Reader
-	Logger   *slog.Logger
 	Settings Settings
 }
 

@@ -8,11 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
+	"mas/internal/browsertest"
 	"mas/internal/clock/clocktest"
 	"mas/internal/compat"
 	"mas/internal/domain"
@@ -27,6 +26,8 @@ import (
 	"mas/internal/homeserver"
 	"mas/internal/homeserver/homeservertest"
 	"mas/internal/homeserver/synapse"
+	"mas/internal/login"
+	"mas/internal/pages"
 	"mas/internal/passwords"
 	"mas/internal/policy"
 	"mas/internal/ratelimit"
@@ -101,7 +102,8 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 
 	e := &env{t: t, store: s, driver: driver, clock: clk, hs: hs, conn: conn, mux: http.NewServeMux()}
-	e.srv = httptest.NewServer(withClientIP(e.mux))
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.srv = httptest.NewServer(withRequestContext(e.mux, logger))
 	t.Cleanup(e.srv.Close)
 	if e.urls, err = routes.NewURLBuilder(e.srv.URL+"/", ""); err != nil {
 		t.Fatal(err)
@@ -133,25 +135,25 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		Store:      s,
 		Homeserver: conn,
 		Policy:     opts.policy,
-		Passwords:  e.pw,
-		Limits:     e.limits,
+		Login:      &login.Checker{Store: s, Passwords: e.pw, Limits: e.limits, ServerName: conn.ServerName()},
 		Sessions:   sessions,
-		Templates:  tpl,
+		Pages:      &pages.Renderer{Templates: tpl, URLs: e.urls, ServiceName: "Test MAS", CSRF: sessions},
 		URLs:       e.urls,
 		Clock:      clk,
 		Rand:       rand.Reader,
-		Logger:     slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Settings:   compat.Settings{ServiceName: "Test MAS", HardLimitEviction: opts.eviction},
+		Settings:   compat.Settings{HardLimitEviction: opts.eviction},
 	}
 	e.h.Mount(e.mux)
 	e.h.MountHuman(e.mux)
 	return e
 }
 
-// withClientIP records the client address the way the HTTP server does,
-// taking it from headerClientIP when a test sets one.
-func withClientIP(next http.Handler) http.Handler {
+// withRequestContext records the client address and the logger the way
+// the HTTP server does, taking the address from headerClientIP when a test
+// sets one.
+func withRequestContext(next http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(requestctx.WithLogger(r.Context(), logger))
 		addr := r.Header.Get(headerClientIP)
 		if addr == "" {
 			if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
@@ -342,75 +344,23 @@ func (e *env) jobs(kind string, u *domain.User) int {
 	return n
 }
 
-// browser is a cookie-keeping client that does not follow redirects.
-type browser struct {
-	e      *env
-	client *http.Client
-}
-
-func (e *env) browser() *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &browser{e: e, client: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-// get fetches a path, or an absolute URL.
-func (b *browser) get(target string) response {
-	b.e.t.Helper()
-	if strings.HasPrefix(target, "/") {
-		target = b.e.srv.URL + target
-	}
-	req, err := http.NewRequest("GET", target, nil)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return doWith(b.e.t, b.client, req)
-}
-
-func (b *browser) post(target string, form url.Values) response {
-	b.e.t.Helper()
-	if strings.HasPrefix(target, "/") {
-		target = b.e.srv.URL + target
-	}
-	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return doWith(b.e.t, b.client, req)
-}
+// browser is a fresh browser for the service.
+func (e *env) browser() *browsertest.Browser { return browsertest.New(e.t, e.srv.URL+"/") }
 
 // loginAs gives the browser a session of u, as a login through the web
 // pages would.
-func (b *browser) loginAs(u *domain.User) *domain.BrowserSession {
-	b.e.t.Helper()
-	bs, err := b.e.store.BrowserSessions().Add(context.Background(), u.ID, "test browser")
+func (e *env) loginAs(b *browsertest.Browser, u *domain.User) *domain.BrowserSession {
+	e.t.Helper()
+	bs, err := e.store.BrowserSessions().Add(context.Background(), u.ID, "test browser")
 	if err != nil {
-		b.e.t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if err := b.e.h.Sessions.SetCookie(rec, bs); err != nil {
-		b.e.t.Fatal(err)
+	if err := e.h.Sessions.SetCookie(rec, bs); err != nil {
+		e.t.Fatal(err)
 	}
-	base, _ := url.Parse(b.e.srv.URL + "/")
-	b.client.Jar.SetCookies(base, rec.Result().Cookies())
+	b.SetCookies(rec.Result().Cookies())
 	return bs
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func csrfOf(t *testing.T, res response) string {
-	t.Helper()
-	m := csrfField.FindStringSubmatch(res.raw)
-	if m == nil {
-		t.Fatalf("no CSRF field in (status %d):\n%s", res.status, res.raw)
-	}
-	return m[1]
 }
 
 // ssoStart starts an SSO login for redirectURL and returns the path of the
@@ -431,23 +381,23 @@ func (e *env) ssoStart(redirectURL string, extraQuery string) string {
 
 // ssoApprove has the browser approve an SSO login and returns the
 // loginToken the client receives.
-func (b *browser) ssoApprove(completePath string) string {
-	b.e.t.Helper()
-	page := b.get(completePath)
-	if page.status != http.StatusOK {
-		b.e.t.Fatalf("consent page: %d %s", page.status, page.raw)
+func (e *env) ssoApprove(b *browsertest.Browser, completePath string) string {
+	e.t.Helper()
+	page := b.Get(completePath)
+	if page.Status != http.StatusOK {
+		e.t.Fatalf("consent page: %d %s", page.Status, page.Body)
 	}
-	res := b.post(completePath, url.Values{"csrf": {csrfOf(b.e.t, page)}})
-	if res.status != http.StatusSeeOther {
-		b.e.t.Fatalf("consent: %d %s", res.status, res.raw)
+	res := b.Post(completePath, url.Values{"csrf": {browsertest.CSRFOf(e.t, page)}})
+	if res.Status != http.StatusSeeOther {
+		e.t.Fatalf("consent: %d %s", res.Status, res.Body)
 	}
-	u, err := url.Parse(res.location)
+	u, err := url.Parse(res.Location)
 	if err != nil {
-		b.e.t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	token := u.Query().Get("loginToken")
 	if len(token) != 32 {
-		b.e.t.Fatalf("redirect %q carries no 32-character loginToken", res.location)
+		e.t.Fatalf("redirect %q carries no 32-character loginToken", res.Location)
 	}
 	return token
 }

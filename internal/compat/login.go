@@ -2,9 +2,7 @@ package compat
 
 import (
 	"net/http"
-	"strings"
 
-	"mas/internal/homeserver"
 	"mas/internal/policy"
 )
 
@@ -30,7 +28,7 @@ type loginFlow struct {
 // loginFlows serves GET /_matrix/client/{version}/login.
 func (h *Handler) loginFlows(w http.ResponseWriter, _ *http.Request) {
 	var flows []loginFlow
-	if h.Passwords.Enabled() {
+	if h.Login.PasswordsEnabled() {
 		flows = append(flows, loginFlow{Type: loginTypePassword})
 	}
 	flows = append(flows,
@@ -158,7 +156,7 @@ func (h *Handler) doLogin(r *http.Request, req *loginRequest) (*loginResponse, *
 		e    *matrixError
 	)
 	switch {
-	case req.Type == loginTypePassword && h.Passwords.Enabled():
+	case req.Type == loginTypePassword && h.Login.PasswordsEnabled():
 		if req.identifierErr != nil {
 			return nil, req.identifierErr
 		}
@@ -177,16 +175,4 @@ func (h *Handler) doLogin(r *http.Request, req *loginRequest) (*loginResponse, *
 		return nil, e
 	}
 	return h.startSession(r, req, auth)
-}
-
-// localpartOf turns what a client sent as the user into a username to look
-// up: the localpart of a Matrix ID of this server, or the string as is.
-// An ID of another server stays whole and so matches nobody.
-func (h *Handler) localpartOf(user string) string {
-	if strings.HasPrefix(user, "@") {
-		if lp, ok := homeserver.Localpart(user, h.Homeserver.ServerName()); ok {
-			return lp
-		}
-	}
-	return user
 }

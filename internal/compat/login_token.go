@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"mas/internal/requestctx"
 	"mas/internal/store"
 )
 
@@ -33,12 +34,12 @@ func (h *Handler) tokenLogin(ctx context.Context, token string) (*authenticated,
 		if now.Sub(*login.ExchangedAt) > loginTokenLifetime {
 			// Within the window this is a client retrying; later, someone
 			// else may hold the token.
-			h.logger(ctx).WarnContext(ctx, "login token presented again long after its exchange",
+			requestctx.Logger(ctx).WarnContext(ctx, "login token presented again long after its exchange",
 				"compat_sso_login_id", login.ID.String())
 		}
 		return nil, errLoginTokenInvalid
 	default:
-		h.logger(ctx).WarnContext(ctx, "login token presented before the user approved the login",
+		requestctx.Logger(ctx).WarnContext(ctx, "login token presented before the user approved the login",
 			"compat_sso_login_id", login.ID.String())
 		return nil, errLoginTokenInvalid
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"mas/internal/domain"
+	"mas/internal/requestctx"
 	"mas/internal/store"
 	"mas/internal/tokens"
 )
@@ -137,7 +138,7 @@ func (h *Handler) logoutAll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, h.fault(ctx, errInternal, "ending compat sessions", err))
 		return
 	}
-	h.logger(ctx).InfoContext(ctx, "logged out all compat sessions", "user_id", user.ID.String(), "count", n)
+	requestctx.Logger(ctx).InfoContext(ctx, "logged out all compat sessions", "user_id", user.ID.String(), "count", n)
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 

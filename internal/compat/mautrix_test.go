@@ -3,10 +3,8 @@ package compat_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -47,14 +45,12 @@ func (e *env) startJobs(t *testing.T) {
 // user does.
 func (e *env) mountWeb() {
 	(&web.Handler{
-		Store:     e.store,
-		Sessions:  e.h.Sessions,
-		Passwords: e.pw,
-		Limits:    e.limits,
-		Templates: e.h.Templates,
-		URLs:      e.urls,
-		Clock:     e.clock,
-		Settings:  web.Settings{ServiceName: "Test MAS", ServerName: e.hs.ServerName()},
+		Store:    e.store,
+		Sessions: e.h.Sessions,
+		Login:    e.h.Login,
+		Pages:    e.h.Pages,
+		URLs:     e.urls,
+		Clock:    e.clock,
 	}).Mount(e.mux)
 }
 
@@ -182,30 +178,29 @@ func TestMautrixSSOLogin(t *testing.T) {
 		map[string]string{"redirectUrl": redirectURL})
 
 	b := e.browser()
-	res := b.get(ssoURL)
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("SSO redirect: %d %s", res.status, res.raw)
+	res := b.Get(ssoURL)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("SSO redirect: %d %s", res.Status, res.Body)
 	}
-	complete := res.location
+	complete := res.Location
 	// Not logged in: off to the login page, which brings the browser back.
-	res = b.get(complete)
-	if res.status != http.StatusSeeOther || !strings.Contains(res.location, "kind=continue_compat_sso_login") {
-		t.Fatalf("consent without session: %d Location %q", res.status, res.location)
+	res = b.Get(complete)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "kind=continue_compat_sso_login") {
+		t.Fatalf("consent without session: %d Location %q", res.Status, res.Location)
 	}
-	loginPage := res.location
-	page := b.get(loginPage)
-	if page.status != http.StatusOK {
-		t.Fatalf("login page: %d %s", page.status, page.raw)
+	loginPage := res.Location
+	page := b.Get(loginPage)
+	if page.Status != http.StatusOK {
+		t.Fatalf("login page: %d %s", page.Status, page.Body)
 	}
-	form := formAction(t, page, loginPage)
-	res = b.post(form, url.Values{"csrf": {csrfOf(t, page)}, "username": {"alice"}, "password": {"correct horse"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("login form: %d %s", res.status, res.raw)
+	res = b.Submit(page, map[string]string{"username": "alice", "password": "correct horse"}, "")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("login form: %d %s", res.Status, res.Body)
 	}
-	if !strings.Contains(res.location, "/complete-compat-sso/") {
-		t.Fatalf("after login the browser went to %q", res.location)
+	if !strings.Contains(res.Location, "/complete-compat-sso/") {
+		t.Fatalf("after login the browser went to %q", res.Location)
 	}
-	token := b.ssoApprove(res.location)
+	token := e.ssoApprove(b, res.Location)
 
 	resp, err := cli.Login(ctx, &mautrix.ReqLogin{Type: mautrix.AuthTypeToken, Token: token, StoreCredentials: true})
 	if err != nil {
@@ -226,24 +221,4 @@ func TestMautrixSSOLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitDevices(t, "alice", nil)
-}
-
-// formAction finds where a page's form posts, resolved against the page.
-func formAction(t *testing.T, page response, pageURL string) string {
-	t.Helper()
-	i := strings.Index(page.raw, `<form method="post" action="`)
-	if i < 0 {
-		t.Fatalf("no form in:\n%s", page.raw)
-	}
-	rest := page.raw[i+len(`<form method="post" action="`):]
-	action := strings.ReplaceAll(rest[:strings.Index(rest, `"`)], "&amp;", "&")
-	base, err := url.Parse(pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := url.Parse(action)
-	if err != nil {
-		t.Fatal(fmt.Errorf("form action %q: %w", action, err))
-	}
-	return base.ResolveReference(ref).String()
 }

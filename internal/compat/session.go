@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/login"
 	"mas/internal/policy"
 	"mas/internal/provisioning"
 	"mas/internal/requestctx"
@@ -93,9 +94,9 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 		LastActiveIP:     clientIP(ctx),
 	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		if auth.upgrade != nil {
-			if _, err := tx.Passwords().Add(ctx, user.ID, auth.upgrade.Hash, auth.upgrade.Version, &auth.password.ID); err != nil {
-				return fmt.Errorf("storing upgraded password: %w", err)
+		if auth.password != nil {
+			if _, err := login.StoreUpgrade(ctx, tx, *auth.password); err != nil {
+				return err
 			}
 		}
 		if err := finishDeviceHolders(ctx, tx, user.ID, deviceID); err != nil {
@@ -135,7 +136,7 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 	})
 	if err != nil {
 		if aerr := pending.Abort(ctx); aerr != nil {
-			h.logger(ctx).ErrorContext(ctx, "forgetting the pending device after a failed login", "user_id", user.ID.String(), "error", aerr)
+			requestctx.Logger(ctx).ErrorContext(ctx, "forgetting the pending device after a failed login", "user_id", user.ID.String(), "error", aerr)
 		}
 		h.syncDevicesLater(ctx, user.ID)
 		if errors.Is(err, errTokenRaced) {
@@ -170,21 +171,14 @@ func (h *Handler) planSession(ctx context.Context, r *http.Request, user *domain
 			replacedOAuth++
 		}
 	}
-	compatCount, err := h.Store.CompatSessions().CountActiveForUser(ctx, user.ID)
+	counts, err := login.SessionCounts(ctx, h.Store, user.ID)
 	if err != nil {
-		return nil, h.fault(ctx, errLoginInternal, "counting compat sessions", err)
-	}
-	personal, err := h.selfOwnedPersonalSessions(ctx, user.ID)
-	if err != nil {
-		return nil, h.fault(ctx, errLoginInternal, "counting personal sessions", err)
+		return nil, h.fault(ctx, errLoginInternal, "counting sessions", err)
 	}
 	// The counts are those after the replaced sessions have ended, as the
 	// policy sees them upstream.
-	counts := policy.SessionCounts{
-		OAuth2:   int64(len(oauthSessions) - replacedOAuth),
-		Compat:   int64(compatCount - len(replacedCompat)),
-		Personal: int64(personal),
-	}
+	counts.OAuth2 -= int64(replacedOAuth)
+	counts.Compat -= int64(len(replacedCompat))
 	counts.Total = counts.OAuth2 + counts.Compat + counts.Personal
 
 	vs := h.policyEngine().CompatLogin(policy.CompatLoginInput{
@@ -216,11 +210,11 @@ func (h *Handler) planSession(ctx context.Context, r *http.Request, user *domain
 			return nil, errHardSessionLimit
 		}
 		plan.evict = candidates[:need]
-		h.logger(ctx).InfoContext(ctx, "ending compat sessions to make room under the hard session limit",
+		requestctx.Logger(ctx).InfoContext(ctx, "ending compat sessions to make room under the hard session limit",
 			"user_id", user.ID.String(), "count", need)
 		return plan, nil
 	default:
-		h.logger(ctx).InfoContext(ctx, "compat login denied by policy",
+		requestctx.Logger(ctx).InfoContext(ctx, "compat login denied by policy",
 			"user_id", user.ID.String(), "violations", policy.Join(vs))
 		return nil, errPolicyRejected
 	}
@@ -308,49 +302,13 @@ func holdsDevice(s *domain.Session, deviceID string) bool {
 	return slices.Contains(domain.DevicesInScope(s.Scope), deviceID)
 }
 
-// selfOwnedPersonalSessions counts the user's active personal sessions
-// that the user also owns: sessions an administrator created for the user
-// do not count against the user's session limit.
-func (h *Handler) selfOwnedPersonalSessions(ctx context.Context, userID domain.ID) (int, error) {
-	sessions, err := h.Store.PersonalSessions().ListActiveForActor(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, s := range sessions {
-		if s.OwnerUserID != nil && *s.OwnerUserID == userID {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// sessionCounts counts the user's active sessions for the session limit.
-func (h *Handler) sessionCounts(ctx context.Context, userID domain.ID) (policy.SessionCounts, error) {
-	oauth, err := h.Store.Sessions().CountActiveForUser(ctx, userID)
-	if err != nil {
-		return policy.SessionCounts{}, fmt.Errorf("counting OAuth 2.0 sessions: %w", err)
-	}
-	compat, err := h.Store.CompatSessions().CountActiveForUser(ctx, userID)
-	if err != nil {
-		return policy.SessionCounts{}, fmt.Errorf("counting compat sessions: %w", err)
-	}
-	personal, err := h.selfOwnedPersonalSessions(ctx, userID)
-	if err != nil {
-		return policy.SessionCounts{}, fmt.Errorf("counting personal sessions: %w", err)
-	}
-	c := policy.SessionCounts{OAuth2: int64(oauth), Compat: int64(compat), Personal: int64(personal)}
-	c.Total = c.OAuth2 + c.Compat + c.Personal
-	return c, nil
-}
-
 // syncDevicesLater schedules a device sync outside any transaction, to
 // clean up after a failure that left the homeserver ahead of the database.
 func (h *Handler) syncDevicesLater(ctx context.Context, userID domain.ID) {
 	// The request may have been cancelled; the cleanup must still happen.
 	ctx = context.WithoutCancel(ctx)
 	if err := h.Store.Jobs().Enqueue(ctx, domain.SyncDevicesJob{UserID: userID}); err != nil {
-		h.logger(ctx).ErrorContext(ctx, "scheduling a device sync after a failed login", "user_id", userID.String(), "error", err)
+		requestctx.Logger(ctx).ErrorContext(ctx, "scheduling a device sync after a failed login", "user_id", userID.String(), "error", err)
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/login"
 	"mas/internal/policy"
+	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
@@ -26,8 +28,6 @@ const (
 	// displayNameTimeout bounds the purely cosmetic display name lookup on
 	// the consent page.
 	displayNameTimeout = time.Second
-	// maxFormBytes bounds the consent form's body; it holds a CSRF token.
-	maxFormBytes = 16 << 10
 )
 
 // SSO actions (MSC3824): whether the user came to log in or to register.
@@ -46,7 +46,6 @@ const (
 	msgInvalidRedirectURL = "invalid redirectUrl"
 	msgLoginNotFound      = "This login request does not exist."
 	msgLoginExpired       = "This login session expired."
-	msgStaleForm          = "The form has expired or did not come from this site. Go back, reload the page and try again."
 	codeLoginExpired      = "compat_sso_login_expired"
 )
 
@@ -60,22 +59,22 @@ func (h *Handler) ssoRedirect(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	q := r.URL.Query()
 	if !q.Has("redirectUrl") {
-		h.htmlError(w, r, http.StatusBadRequest, "", msgMissingRedirectURL)
+		h.Pages.Error(w, r, http.StatusBadRequest, "", msgMissingRedirectURL)
 		return
 	}
 	redirectURL, ok := parseRedirectURL(q.Get("redirectUrl"))
 	if !ok {
-		h.htmlError(w, r, http.StatusBadRequest, "", msgInvalidRedirectURL)
+		h.Pages.Error(w, r, http.StatusBadRequest, "", msgInvalidRedirectURL)
 		return
 	}
 	token, err := tokens.RandomAlphanumeric(h.Rand, loginTokenLength)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	login, err := h.Store.CompatSSOLogins().Add(ctx, redirectURL, token)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	var cq url.Values
@@ -167,8 +166,8 @@ func (h *Handler) ssoCompletePage(w http.ResponseWriter, r *http.Request) {
 	if !h.ssoAllowedByPolicy(w, r, cur, login, csrf) {
 		return
 	}
-	h.render(w, r, http.StatusOK, templates.PageCompatSSO, templates.CompatSSOPage{
-		Common:       h.common(csrf),
+	h.Pages.Render(w, r, http.StatusOK, templates.PageCompatSSO, templates.CompatSSOPage{
+		Common:       h.Pages.Common(csrf),
 		MXID:         h.Homeserver.MXID(cur.User.Username),
 		DisplayName:  h.displayName(ctx, cur.User.Username),
 		RedirectHost: redirectHost(login.RedirectURI),
@@ -181,13 +180,7 @@ func (h *Handler) ssoCompletePage(w http.ResponseWriter, r *http.Request) {
 // client with the loginToken.
 func (h *Handler) ssoCompleteSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, "", "The form could not be read.")
-		return
-	}
-	if !h.Sessions.CheckCSRF(r) {
-		h.htmlError(w, r, http.StatusForbidden, "", msgStaleForm)
+	if !h.Pages.ReadForm(w, r) {
 		return
 	}
 	id, cur, ok := h.ssoPrelude(w, r)
@@ -203,7 +196,7 @@ func (h *Handler) ssoCompleteSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	target, err := withLoginToken(login.RedirectURI, login.LoginToken)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	err = h.Store.CompatSSOLogins().Fulfill(ctx, login, cur.Session.ID)
@@ -212,7 +205,7 @@ func (h *Handler) ssoCompleteSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -225,12 +218,12 @@ func (h *Handler) ssoCompleteSubmit(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ssoPrelude(w http.ResponseWriter, r *http.Request) (domain.ID, *session.Current, bool) {
 	id, err := domain.ParseID(r.PathValue(routes.ParamGrantID))
 	if err != nil {
-		h.htmlError(w, r, http.StatusNotFound, "", msgLoginNotFound)
+		h.Pages.Error(w, r, http.StatusNotFound, "", msgLoginNotFound)
 		return domain.ZeroID, nil, false
 	}
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return domain.ZeroID, nil, false
 	}
 	if cur == nil {
@@ -250,14 +243,14 @@ func (h *Handler) ssoPrelude(w http.ResponseWriter, r *http.Request) (domain.ID,
 func (h *Handler) loadPendingSSOLogin(w http.ResponseWriter, r *http.Request, id domain.ID) (*domain.CompatSSOLogin, bool) {
 	login, err := h.Store.CompatSSOLogins().Lookup(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.htmlError(w, r, http.StatusNotFound, "", msgLoginNotFound)
+		h.Pages.Error(w, r, http.StatusNotFound, "", msgLoginNotFound)
 		return nil, false
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil, false
 	}
-	if login.Stage() != "pending" || h.Clock.Now().Sub(login.CreatedAt) > ssoLoginLifetime {
+	if login.Stage() != domain.StagePending || h.Clock.Now().Sub(login.CreatedAt) > ssoLoginLifetime {
 		h.ssoExpired(w, r)
 		return nil, false
 	}
@@ -267,17 +260,17 @@ func (h *Handler) loadPendingSSOLogin(w http.ResponseWriter, r *http.Request, id
 // ssoExpired tells the user to start over from the application. Upstream
 // answers it with 200, and so do we: the page is the whole answer.
 func (h *Handler) ssoExpired(w http.ResponseWriter, r *http.Request) {
-	h.htmlError(w, r, http.StatusOK, codeLoginExpired, msgLoginExpired)
+	h.Pages.Error(w, r, http.StatusOK, codeLoginExpired, msgLoginExpired)
 }
 
 // ssoAllowedByPolicy runs the compat_login policy for the interactive part
 // of an SSO login (the soft session limit applies: the user can still end
 // sessions) and shows the violation page when it refuses. csrf is the
 // page's token, or "" to mint one.
-func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur *session.Current, login *domain.CompatSSOLogin, csrf string) bool {
-	counts, err := h.sessionCounts(r.Context(), cur.User.ID)
+func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur *session.Current, sso *domain.CompatSSOLogin, csrf string) bool {
+	counts, err := login.SessionCounts(r.Context(), h.Store, cur.User.ID)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return false
 	}
 	vs := h.policyEngine().CompatLogin(policy.CompatLoginInput{
@@ -286,7 +279,7 @@ func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur
 		// Whether a device is replaced is only known when the client
 		// redeems the token with its device ID.
 		SessionReplaced: false,
-		Login:           policy.CompatLogin{Type: loginTypeSSO, RedirectURI: login.RedirectURI},
+		Login:           policy.CompatLogin{Type: loginTypeSSO, RedirectURI: sso.RedirectURI},
 		Requester:       requester(r),
 	})
 	if len(vs) == 0 {
@@ -296,7 +289,7 @@ func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur
 		csrf = h.Sessions.CSRFToken(w, r)
 	}
 	page := templates.CompatLoginPolicyViolationPage{
-		Common: h.common(csrf),
+		Common: h.Pages.Common(csrf),
 		MXID:   h.Homeserver.MXID(cur.User.Username),
 	}
 	for _, v := range vs {
@@ -305,7 +298,7 @@ func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur
 			page.TooManySessions = true
 		}
 	}
-	h.render(w, r, http.StatusForbidden, templates.PageCompatLoginPolicyViolation, page)
+	h.Pages.Render(w, r, http.StatusForbidden, templates.PageCompatLoginPolicyViolation, page)
 	return false
 }
 
@@ -316,7 +309,7 @@ func (h *Handler) displayName(ctx context.Context, localpart string) string {
 	defer cancel()
 	u, err := h.Homeserver.QueryUser(ctx, localpart)
 	if err != nil {
-		h.logger(ctx).WarnContext(ctx, "fetching display name for the SSO consent page", "error", err)
+		requestctx.Logger(ctx).WarnContext(ctx, "fetching display name for the SSO consent page", "error", err)
 		return ""
 	}
 	return u.DisplayName
@@ -349,33 +342,4 @@ func redirectHost(redirectURL string) string {
 	}
 	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
 	return u.String()
-}
-
-func (h *Handler) common(csrf string) templates.Common {
-	c := templates.NewCommon(h.URLs, h.Settings.ServiceName)
-	c.CSRFToken = csrf
-	return c
-}
-
-// render writes a page; these pages are specific to the browser (CSRF
-// tokens), hence never cached.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	w.Header().Set("Cache-Control", "no-store")
-	if err := h.Templates.Respond(w, status, name, data); err != nil {
-		h.logger(r.Context()).ErrorContext(r.Context(), "rendering page", "page", name, "error", err)
-		http.Error(w, "internal server error", http.StatusInternalServerError)
-	}
-}
-
-func (h *Handler) htmlError(w http.ResponseWriter, r *http.Request, status int, code, description string) {
-	h.render(w, r, status, templates.PageError, templates.ErrorPage{
-		Common:      h.common(""),
-		Code:        code,
-		Description: description,
-	})
-}
-
-func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	h.logger(r.Context()).ErrorContext(r.Context(), "request failed", "error", err)
-	h.htmlError(w, r, http.StatusInternalServerError, "", "Something went wrong on our side. Please try again later.")
 }

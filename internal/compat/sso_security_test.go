@@ -38,7 +38,7 @@ func TestSSOConsentShowsScheme(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	b.loginAs(alice)
+	e.loginAs(b, alice)
 	for _, tc := range []struct {
 		redirect, want, notWant string
 	}{
@@ -47,11 +47,11 @@ func TestSSOConsentShowsScheme(t *testing.T) {
 		{"http://client.example/cb", "Continue to http://client.example/cb<", "Continue to client.example<"},
 		{"im.example.app:/sso", "Continue to im.example.app:/sso<", ""},
 	} {
-		page := b.get(e.ssoStart(tc.redirect, ""))
-		if page.status != http.StatusOK || !strings.Contains(page.raw, tc.want) {
-			t.Errorf("%s: %d, page lacks %q:\n%s", tc.redirect, page.status, tc.want, page.raw)
+		page := b.Get(e.ssoStart(tc.redirect, ""))
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, tc.want) {
+			t.Errorf("%s: %d, page lacks %q:\n%s", tc.redirect, page.Status, tc.want, page.Body)
 		}
-		if tc.notWant != "" && strings.Contains(page.raw, tc.notWant) {
+		if tc.notWant != "" && strings.Contains(page.Body, tc.notWant) {
 			t.Errorf("%s: page names the client %q", tc.redirect, tc.notWant)
 		}
 	}
@@ -64,8 +64,8 @@ func TestTokenLoginBrowserSessionGone(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	b.loginAs(alice)
-	token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+	e.loginAs(b, alice)
+	token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 	if _, err := testdb.DB(t, e.store).ExecContext(context.Background(),
 		`UPDATE compat_sso_logins SET user_session_id = NULL`); err != nil {
 		t.Fatal(err)

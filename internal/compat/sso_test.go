@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mas/internal/browsertest"
 	"mas/internal/domain"
 	"mas/internal/homeserver/homeservertest"
 )
@@ -92,7 +93,7 @@ func TestSSORedirect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if login.RedirectURI != tc.wantStored || len(login.LoginToken) != 32 || login.Stage() != "pending" {
+			if login.RedirectURI != tc.wantStored || len(login.LoginToken) != 32 || login.Stage() != domain.StagePending {
 				t.Errorf("stored login %+v", login)
 			}
 		})
@@ -114,10 +115,10 @@ func TestSSOCompleteWithoutSession(t *testing.T) {
 	} {
 		complete := e.ssoStart("https://client.example/", tc.extra)
 		id := strings.TrimPrefix(strings.SplitN(complete, "?", 2)[0], "/complete-compat-sso/")
-		res := b.get(complete)
+		res := b.Get(complete)
 		want := tc.want + "?id=" + id + "&kind=continue_compat_sso_login"
-		if res.status != http.StatusSeeOther || res.location != want {
-			t.Errorf("%s: %d Location %q, want %q", complete, res.status, res.location, want)
+		if res.Status != http.StatusSeeOther || res.Location != want {
+			t.Errorf("%s: %d Location %q, want %q", complete, res.Status, res.Location, want)
 		}
 	}
 }
@@ -127,50 +128,50 @@ func TestSSOComplete(t *testing.T) {
 	ctx := context.Background()
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	bs := b.loginAs(alice)
+	bs := e.loginAs(b, alice)
 
 	complete := e.ssoStart("https://client.example/after?state=xyz#frag", "&action=login")
-	page := b.get(complete)
-	if page.status != http.StatusOK {
-		t.Fatalf("%d %s", page.status, page.raw)
+	page := b.Get(complete)
+	if page.Status != http.StatusOK {
+		t.Fatalf("%d %s", page.Status, page.Body)
 	}
 	for _, want := range []string{"Continue to client.example", "@alice:example.com", `name="csrf"`, `action="` + strings.ReplaceAll(complete, "&", "&amp;") + `"`} {
-		if !strings.Contains(page.raw, want) {
-			t.Errorf("page lacks %q:\n%s", want, page.raw)
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("page lacks %q:\n%s", want, page.Body)
 		}
 	}
-	if page.header.Get("Cache-Control") != "no-store" {
+	if page.Header.Get("Cache-Control") != "no-store" {
 		t.Error("consent page cacheable")
 	}
 
 	// Without a valid CSRF token nothing happens.
-	if res := b.post(complete, url.Values{"csrf": {"forged"}}); res.status != http.StatusForbidden {
-		t.Errorf("forged CSRF: %d", res.status)
+	if res := b.Post(complete, url.Values{"csrf": {"forged"}}); res.Status != http.StatusForbidden {
+		t.Errorf("forged CSRF: %d", res.Status)
 	}
 
-	res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("%d %s", res.status, res.raw)
+	res := b.Post(complete, url.Values{"csrf": {browsertest.CSRFOf(t, page)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("%d %s", res.Status, res.Body)
 	}
-	loc, err := url.Parse(res.location)
+	loc, err := url.Parse(res.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := loc.Query().Get("loginToken")
 	if loc.Host != "client.example" || loc.Path != "/after" || loc.Query().Get("state") != "xyz" || loc.Fragment != "frag" || len(token) != 32 {
-		t.Fatalf("redirected to %q", res.location)
+		t.Fatalf("redirected to %q", res.Location)
 	}
-	if !strings.HasPrefix(res.location, "https://client.example/after?state=xyz&loginToken=") {
-		t.Errorf("existing query not kept first: %q", res.location)
+	if !strings.HasPrefix(res.Location, "https://client.example/after?state=xyz&loginToken=") {
+		t.Errorf("existing query not kept first: %q", res.Location)
 	}
 	login, err := e.store.CompatSSOLogins().FindByToken(ctx, token)
-	if err != nil || login.Stage() != "fulfilled" || *login.BrowserSessionID != bs.ID {
+	if err != nil || login.Stage() != domain.StageFulfilled || *login.BrowserSessionID != bs.ID {
 		t.Fatalf("login %+v, %v", login, err)
 	}
 
 	// Approving twice is not possible.
-	if res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}}); res.status != http.StatusOK || !strings.Contains(res.raw, "This login session expired.") {
-		t.Errorf("second approval: %d %s", res.status, res.raw)
+	if res := b.Post(complete, url.Values{"csrf": {browsertest.CSRFOf(t, page)}}); res.Status != http.StatusOK || !strings.Contains(res.Body, "This login session expired.") {
+		t.Errorf("second approval: %d %s", res.Status, res.Body)
 	}
 
 	// The client redeems the token, with a device of its choice.
@@ -190,7 +191,7 @@ func TestSSOComplete(t *testing.T) {
 		t.Errorf("devices %v", e.hs.Devices("alice"))
 	}
 	login, _ = e.store.CompatSSOLogins().FindByToken(ctx, token)
-	if login.Stage() != "exchanged" || *login.SessionID != sessions[0].ID {
+	if login.Stage() != domain.StageExchanged || *login.SessionID != sessions[0].ID {
 		t.Errorf("login after exchange %+v", login)
 	}
 
@@ -202,7 +203,7 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	b.loginAs(alice)
+	e.loginAs(b, alice)
 	tokenLogin := func(token string) response {
 		return e.postJSON(loginPath, obj{"type": "m.login.token", "token": token})
 	}
@@ -217,7 +218,7 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 		tokenLogin(login.LoginToken).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
 	})
 	t.Run("too late", func(t *testing.T) {
-		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 		e.clock.Advance(31 * time.Second)
 		tokenLogin(token).wantError(t, 403, "M_FORBIDDEN", "Login token expired")
 		if n := len(e.activeCompatSessions(alice)); n != 0 {
@@ -225,7 +226,7 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 		}
 	})
 	t.Run("just in time", func(t *testing.T) {
-		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 		e.clock.Advance(30 * time.Second)
 		if res := tokenLogin(token); res.status != http.StatusOK {
 			t.Fatalf("%d %s", res.status, res.raw)
@@ -233,21 +234,21 @@ func TestSSOTokenLoginErrors(t *testing.T) {
 	})
 	t.Run("browser session ended", func(t *testing.T) {
 		other := e.browser()
-		otherSession := other.loginAs(alice)
-		token := other.ssoApprove(e.ssoStart("https://client.example/", ""))
+		otherSession := e.loginAs(other, alice)
+		token := e.ssoApprove(other, e.ssoStart("https://client.example/", ""))
 		if err := e.store.BrowserSessions().Finish(context.Background(), otherSession); err != nil {
 			t.Fatal(err)
 		}
 		tokenLogin(token).wantError(t, 403, "M_FORBIDDEN", "Invalid login token")
 	})
 	t.Run("user locked after approval", func(t *testing.T) {
-		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 		e.updateUser(alice, func(u *domain.User) { u.Lock(e.clock.Now()) })
 		defer e.updateUser(alice, func(u *domain.User) { u.Unlock() })
 		tokenLogin(token).wantError(t, 401, "M_USER_LOCKED", "User account has been locked")
 	})
 	t.Run("homeserver failure keeps the token usable", func(t *testing.T) {
-		token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+		token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 		e.hs.SetDown(true)
 		tokenLogin(token).wantError(t, 500, "M_UNKNOWN", "Internal server error")
 		e.hs.SetDown(false)
@@ -261,20 +262,20 @@ func TestSSOCompleteExpiry(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	b.loginAs(alice)
+	e.loginAs(b, alice)
 	complete := e.ssoStart("https://client.example/", "")
-	page := b.get(complete)
-	csrf := csrfOf(t, page)
+	page := b.Get(complete)
+	csrf := browsertest.CSRFOf(t, page)
 	e.clock.Advance(31 * time.Minute)
-	for _, res := range []response{b.get(complete), b.post(complete, url.Values{"csrf": {csrf}})} {
-		if !strings.Contains(res.raw, "This login session expired.") || !strings.Contains(res.raw, "compat_sso_login_expired") {
-			t.Errorf("%d %s", res.status, res.raw)
+	for _, res := range []*browsertest.Response{b.Get(complete), b.Post(complete, url.Values{"csrf": {csrf}})} {
+		if !strings.Contains(res.Body, "This login session expired.") || !strings.Contains(res.Body, "compat_sso_login_expired") {
+			t.Errorf("%d %s", res.Status, res.Body)
 		}
 	}
 	// Unknown and malformed IDs.
 	for _, p := range []string{"/complete-compat-sso/01ARZ3NDEKTSV4RRFFQ69G5FAV", "/complete-compat-sso/nope"} {
-		if res := b.get(p); res.status != http.StatusNotFound {
-			t.Errorf("%s: %d", p, res.status)
+		if res := b.Get(p); res.Status != http.StatusNotFound {
+			t.Errorf("%s: %d", p, res.Status)
 		}
 	}
 }
@@ -284,19 +285,19 @@ func TestSSOCompletePolicy(t *testing.T) {
 	alice := e.user("alice", "correct horse")
 	e.login("alice", "correct horse", nil)
 	b := e.browser()
-	b.loginAs(alice)
+	e.loginAs(b, alice)
 	complete := e.ssoStart("https://client.example/", "")
-	page := b.get(complete)
-	if page.status != http.StatusForbidden || !strings.Contains(page.raw, "user has too many active sessions (soft limit)") ||
-		!strings.Contains(page.raw, "/account") {
-		t.Fatalf("%d %s", page.status, page.raw)
+	page := b.Get(complete)
+	if page.Status != http.StatusForbidden || !strings.Contains(page.Body, "user has too many active sessions (soft limit)") ||
+		!strings.Contains(page.Body, "/account") {
+		t.Fatalf("%d %s", page.Status, page.Body)
 	}
-	res := b.post(complete, url.Values{"csrf": {csrfOf(t, page)}})
-	if res.status != http.StatusForbidden {
-		t.Fatalf("POST: %d %s", res.status, res.raw)
+	res := b.Post(complete, url.Values{"csrf": {browsertest.CSRFOf(t, page)}})
+	if res.Status != http.StatusForbidden {
+		t.Fatalf("POST: %d %s", res.Status, res.Body)
 	}
 	id, _ := domain.ParseID(strings.TrimPrefix(complete, "/complete-compat-sso/"))
-	if login, _ := e.store.CompatSSOLogins().Lookup(context.Background(), id); login.Stage() != "pending" {
+	if login, _ := e.store.CompatSSOLogins().Lookup(context.Background(), id); login.Stage() != domain.StagePending {
 		t.Errorf("login %s despite the policy", login.Stage())
 	}
 }
@@ -308,8 +309,8 @@ func TestSSOTokenLoginHardLimit(t *testing.T) {
 	alice := e.user("alice", "correct horse")
 	e.login("alice", "correct horse", nil)
 	b := e.browser()
-	b.loginAs(alice)
-	token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+	e.loginAs(b, alice)
+	token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 	e.login("alice", "correct horse", nil)
 	e.postJSON(loginPath, obj{"type": "m.login.token", "token": token}).wantError(t, 403, "M_FORBIDDEN",
 		"You have reached your hard device limit. Please visit your account page to sign some out.")
@@ -322,8 +323,8 @@ func TestSSOTokenLoginRace(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
-	b.loginAs(alice)
-	token := b.ssoApprove(e.ssoStart("https://client.example/", ""))
+	e.loginAs(b, alice)
+	token := e.ssoApprove(b, e.ssoStart("https://client.example/", ""))
 
 	arrived, release := make(chan struct{}), make(chan struct{})
 	e.hs.SetHook("/_synapse/mas/upsert_device", func(_ *http.Request, body []byte) *homeservertest.Response {

@@ -57,7 +57,7 @@ type CompatRefreshToken struct {
 // Consume marks the refresh token used.
 func (t *CompatRefreshToken) Consume(now time.Time) error {
 	if t.ConsumedAt != nil {
-		return transitionError("compat refresh token", "consumed", "consumed")
+		return transitionError("compat refresh token", StageConsumed, StageConsumed)
 	}
 	t.ConsumedAt = &now
 	return nil
@@ -78,21 +78,21 @@ type CompatSSOLogin struct {
 }
 
 // Stage names where the login is in its lifecycle.
-func (l *CompatSSOLogin) Stage() string {
+func (l *CompatSSOLogin) Stage() Stage {
 	switch {
 	case l.ExchangedAt != nil:
-		return "exchanged"
+		return StageExchanged
 	case l.FulfilledAt != nil:
-		return "fulfilled"
+		return StageFulfilled
 	default:
-		return "pending"
+		return StagePending
 	}
 }
 
 // Fulfill records the user's approval in a browser session.
 func (l *CompatSSOLogin) Fulfill(now time.Time, browserSession ID) error {
-	if l.Stage() != "pending" {
-		return transitionError("compat sso login", l.Stage(), "fulfilled")
+	if l.Stage() != StagePending {
+		return transitionError("compat sso login", l.Stage(), StageFulfilled)
 	}
 	l.FulfilledAt = &now
 	l.BrowserSessionID = &browserSession
@@ -101,8 +101,8 @@ func (l *CompatSSOLogin) Fulfill(now time.Time, browserSession ID) error {
 
 // Exchange records that the login token was redeemed for a compat session.
 func (l *CompatSSOLogin) Exchange(now time.Time, session ID) error {
-	if l.Stage() != "fulfilled" {
-		return transitionError("compat sso login", l.Stage(), "exchanged")
+	if l.Stage() != StageFulfilled {
+		return transitionError("compat sso login", l.Stage(), StageExchanged)
 	}
 	l.ExchangedAt = &now
 	l.SessionID = &session

@@ -59,6 +59,20 @@ func IDTime(id ID) time.Time { return ulid.Time(id.Time()).UTC() }
 // from the entity's current state (for example exchanging a grant twice).
 var ErrInvalidTransition = errors.New("invalid state transition")
 
-func transitionError(entity, from, to string) error {
+func transitionError[S ~string](entity string, from, to S) error {
 	return fmt.Errorf("%w: %s cannot go from %s to %s", ErrInvalidTransition, entity, from, to)
 }
+
+// Stage is where a grant, a login or an upstream login attempt is in its
+// lifecycle.
+type Stage string
+
+// The stages. Each kind of object uses the subset its lifecycle has.
+const (
+	StagePending   Stage = "pending"
+	StageFulfilled Stage = "fulfilled"
+	StageExchanged Stage = "exchanged"
+	StageCancelled Stage = "cancelled"
+	StageRejected  Stage = "rejected"
+	StageConsumed  Stage = "consumed"
+)

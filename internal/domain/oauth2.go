@@ -67,23 +67,23 @@ type AuthorizationGrant struct {
 }
 
 // Stage names where the grant is in its lifecycle.
-func (g *AuthorizationGrant) Stage() string {
+func (g *AuthorizationGrant) Stage() Stage {
 	switch {
 	case g.CancelledAt != nil:
-		return "cancelled"
+		return StageCancelled
 	case g.ExchangedAt != nil:
-		return "exchanged"
+		return StageExchanged
 	case g.FulfilledAt != nil:
-		return "fulfilled"
+		return StageFulfilled
 	default:
-		return "pending"
+		return StagePending
 	}
 }
 
 // Fulfill records that the user consented within the given browser session.
 func (g *AuthorizationGrant) Fulfill(now time.Time, browserSession ID) error {
-	if g.Stage() != "pending" {
-		return transitionError("authorization grant", g.Stage(), "fulfilled")
+	if g.Stage() != StagePending {
+		return transitionError("authorization grant", g.Stage(), StageFulfilled)
 	}
 	g.FulfilledAt = &now
 	g.BrowserSessionID = &browserSession
@@ -92,8 +92,8 @@ func (g *AuthorizationGrant) Fulfill(now time.Time, browserSession ID) error {
 
 // Exchange records that the code was redeemed for the given OAuth session.
 func (g *AuthorizationGrant) Exchange(now time.Time, session ID) error {
-	if g.Stage() != "fulfilled" {
-		return transitionError("authorization grant", g.Stage(), "exchanged")
+	if g.Stage() != StageFulfilled {
+		return transitionError("authorization grant", g.Stage(), StageExchanged)
 	}
 	g.ExchangedAt = &now
 	g.SessionID = &session
@@ -102,8 +102,8 @@ func (g *AuthorizationGrant) Exchange(now time.Time, session ID) error {
 
 // Cancel abandons a pending grant.
 func (g *AuthorizationGrant) Cancel(now time.Time) error {
-	if g.Stage() != "pending" {
-		return transitionError("authorization grant", g.Stage(), "cancelled")
+	if g.Stage() != StagePending {
+		return transitionError("authorization grant", g.Stage(), StageCancelled)
 	}
 	g.CancelledAt = &now
 	return nil
@@ -130,16 +130,16 @@ type DeviceCodeGrant struct {
 }
 
 // Stage names where the device grant is in its lifecycle.
-func (g *DeviceCodeGrant) Stage() string {
+func (g *DeviceCodeGrant) Stage() Stage {
 	switch {
 	case g.ExchangedAt != nil:
-		return "exchanged"
+		return StageExchanged
 	case g.RejectedAt != nil:
-		return "rejected"
+		return StageRejected
 	case g.FulfilledAt != nil:
-		return "fulfilled"
+		return StageFulfilled
 	default:
-		return "pending"
+		return StagePending
 	}
 }
 
@@ -148,8 +148,8 @@ func (g *DeviceCodeGrant) Expired(now time.Time) bool { return !now.Before(g.Exp
 
 // Fulfill records the user's approval.
 func (g *DeviceCodeGrant) Fulfill(now time.Time, browserSession ID) error {
-	if g.Stage() != "pending" {
-		return transitionError("device code grant", g.Stage(), "fulfilled")
+	if g.Stage() != StagePending {
+		return transitionError("device code grant", g.Stage(), StageFulfilled)
 	}
 	g.FulfilledAt = &now
 	g.BrowserSessionID = &browserSession
@@ -158,8 +158,8 @@ func (g *DeviceCodeGrant) Fulfill(now time.Time, browserSession ID) error {
 
 // Reject records the user's refusal.
 func (g *DeviceCodeGrant) Reject(now time.Time, browserSession ID) error {
-	if g.Stage() != "pending" {
-		return transitionError("device code grant", g.Stage(), "rejected")
+	if g.Stage() != StagePending {
+		return transitionError("device code grant", g.Stage(), StageRejected)
 	}
 	g.RejectedAt = &now
 	g.BrowserSessionID = &browserSession
@@ -168,8 +168,8 @@ func (g *DeviceCodeGrant) Reject(now time.Time, browserSession ID) error {
 
 // Exchange records that the device polled successfully and got a session.
 func (g *DeviceCodeGrant) Exchange(now time.Time, session ID) error {
-	if g.Stage() != "fulfilled" {
-		return transitionError("device code grant", g.Stage(), "exchanged")
+	if g.Stage() != StageFulfilled {
+		return transitionError("device code grant", g.Stage(), StageExchanged)
 	}
 	g.ExchangedAt = &now
 	g.SessionID = &session

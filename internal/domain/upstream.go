@@ -58,20 +58,20 @@ type UpstreamAuthSession struct {
 }
 
 // Stage names where the attempt is in its lifecycle.
-func (s *UpstreamAuthSession) Stage() string {
+func (s *UpstreamAuthSession) Stage() Stage {
 	switch {
 	case s.ConsumedAt != nil:
-		return "consumed"
+		return StageConsumed
 	case s.CompletedAt != nil:
 		return "completed"
 	default:
-		return "pending"
+		return StagePending
 	}
 }
 
 // Complete records the callback result and the link it resolved to.
 func (s *UpstreamAuthSession) Complete(now time.Time, link ID, idToken, claims, userinfo string) error {
-	if s.Stage() != "pending" {
+	if s.Stage() != StagePending {
 		return transitionError("upstream session", s.Stage(), "completed")
 	}
 	s.CompletedAt = &now
@@ -83,7 +83,7 @@ func (s *UpstreamAuthSession) Complete(now time.Time, link ID, idToken, claims, 
 // Consume records that the attempt was used to authenticate a browser session.
 func (s *UpstreamAuthSession) Consume(now time.Time, browserSession ID) error {
 	if s.Stage() != "completed" {
-		return transitionError("upstream session", s.Stage(), "consumed")
+		return transitionError("upstream session", s.Stage(), StageConsumed)
 	}
 	s.ConsumedAt = &now
 	s.BrowserSessionID = &browserSession

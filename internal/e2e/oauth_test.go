@@ -15,6 +15,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"mas/internal/browsertest"
 	"mas/internal/testenv"
 )
 
@@ -89,19 +90,17 @@ func introspect(t *testing.T, env *testenv.Env, token string) map[string]any {
 }
 
 // login walks the login page from wherever the browser was sent.
-func login(t *testing.T, b *browser, start string, username, password string) *page {
+func login(t *testing.T, b *browsertest.Browser, start string, username, password string) *browsertest.Response {
 	t.Helper()
-	resp, p := b.follow(start)
-	if !strings.Contains(p.url.Path, "/login") {
-		t.Fatalf("expected the login page, got %s (%d)", p.url, resp.StatusCode)
+	p := b.Follow(start)
+	if !strings.Contains(p.URL.Path, "/login") {
+		t.Fatalf("expected the login page, got %s (%d)", p.URL, p.Status)
 	}
-	resp = b.submit(p, map[string]string{"username": username, "password": password}, "")
-	if resp.StatusCode != http.StatusSeeOther {
-		body, _ := io.ReadAll(resp.Body)
-		t.Fatalf("login answered %d: %s", resp.StatusCode, body)
+	resp := b.Submit(p, map[string]string{"username": username, "password": password}, "")
+	if resp.Status != http.StatusSeeOther {
+		t.Fatalf("login answered %d: %s", resp.Status, resp.Body)
 	}
-	_, next := b.settle(resp)
-	return next
+	return b.Settle(resp)
 }
 
 // TestAuthorizationCodeFlow is the flow a Matrix client runs (MSC2964 with
@@ -140,13 +139,12 @@ func authorizeCode(t *testing.T, env *testenv.Env, username, password string, sc
 	}
 	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 	verifier = oauth2.GenerateVerifier()
-	b := newBrowser(t, env)
+	b := browsertest.New(t, env.BaseURL)
 	consent := login(t, b, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), username, password)
-	resp := b.submit(consent, nil, "allow")
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	resp := b.Submit(consent, nil, "allow")
+	loc, err := url.Parse(resp.Location)
 	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("consent answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("consent answered %d to %q", resp.Status, resp.Location)
 	}
 	return conf, loc.Query().Get("code"), verifier
 }
@@ -172,18 +170,18 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 		verifier := oauth2.GenerateVerifier()
 		authURL := conf.AuthCodeURL("the-state", oauth2.S256ChallengeOption(verifier), oidc.Nonce("the-nonce"))
 
-		b := newBrowser(t, env)
+		b := browsertest.New(t, env.BaseURL)
 		consent := login(t, b, authURL, "alice", "correct horse battery staple")
-		if !strings.Contains(consent.url.Path, "/consent/") {
-			t.Fatalf("expected the consent page, got %s", consent.url)
+		if !strings.Contains(consent.URL.Path, "/consent/") {
+			t.Fatalf("expected the consent page, got %s", consent.URL)
 		}
-		if !strings.Contains(consent.body, "End-to-end test client") || !strings.Contains(consent.body, deviceID) {
-			t.Fatalf("consent page does not name the client and the device:\n%s", consent.body)
+		if !strings.Contains(consent.Body, "End-to-end test client") || !strings.Contains(consent.Body, deviceID) {
+			t.Fatalf("consent page does not name the client and the device:\n%s", consent.Body)
 		}
-		resp := b.submit(consent, nil, "allow")
-		loc, err := url.Parse(resp.Header.Get("Location"))
-		if err != nil || resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc.String(), redirectURI) {
-			t.Fatalf("consent answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		resp := b.Submit(consent, nil, "allow")
+		loc, err := url.Parse(resp.Location)
+		if err != nil || resp.Status != http.StatusSeeOther || !strings.HasPrefix(loc.String(), redirectURI) {
+			t.Fatalf("consent answered %d to %q", resp.Status, resp.Location)
 		}
 		if loc.Query().Get("state") != "the-state" || loc.Query().Get("code") == "" {
 			t.Fatalf("redirect %s lacks code or state", loc)
@@ -299,17 +297,16 @@ func TestDeviceAuthorizationGrant(t *testing.T) {
 			tok, err = conf.DeviceAccessToken(ctx, da)
 			done <- err
 		}()
-		b := newBrowser(t, env)
-		_, link := b.follow(da.VerificationURI)
-		resp := b.submit(link, map[string]string{"code": strings.ToLower(da.UserCode)}, "")
-		consent := login(t, b, resp.Header.Get("Location"), "bob", "another long passphrase")
-		if !strings.Contains(consent.url.Path, "/device/") {
-			t.Fatalf("expected the device consent page, got %s:\n%s", consent.url, consent.body)
+		b := browsertest.New(t, env.BaseURL)
+		link := b.Follow(da.VerificationURI)
+		resp := b.Submit(link, map[string]string{"code": strings.ToLower(da.UserCode)}, "")
+		consent := login(t, b, resp.Location, "bob", "another long passphrase")
+		if !strings.Contains(consent.URL.Path, "/device/") {
+			t.Fatalf("expected the device consent page, got %s:\n%s", consent.URL, consent.Body)
 		}
-		resp = b.submit(consent, nil, "consent")
-		resp.Body.Close()
-		if resp.StatusCode >= 400 {
-			t.Fatalf("device consent answered %d", resp.StatusCode)
+		resp = b.Submit(consent, nil, "consent")
+		if resp.Status >= 400 {
+			t.Fatalf("device consent answered %d", resp.Status)
 		}
 		select {
 		case err := <-done:

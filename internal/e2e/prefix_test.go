@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"mas/internal/browsertest"
 	"mas/internal/testenv"
 )
 
@@ -51,10 +52,9 @@ func TestServedUnderAPrefix(t *testing.T) {
 	}
 
 	// Redirects stay under the prefix too.
-	b := newBrowser(t, env)
-	r := b.get(env.BaseURL + "account")
-	r.Body.Close()
-	if loc := r.Header.Get("Location"); loc != "" && !strings.HasPrefix(loc, "/auth/") && !strings.HasPrefix(loc, env.BaseURL) {
+	b := browsertest.New(t, env.BaseURL)
+	r := b.Get(env.BaseURL + "account")
+	if loc := r.Location; loc != "" && !strings.HasPrefix(loc, "/auth/") && !strings.HasPrefix(loc, env.BaseURL) {
 		t.Fatalf("redirect to %s leaves the prefix", loc)
 	}
 }

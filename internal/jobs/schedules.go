@@ -7,6 +7,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"mas/internal/domain"
+	"mas/internal/store"
 )
 
 // Schedule is a recurring job: Spec is a cron expression with a seconds
@@ -28,11 +29,8 @@ func periodicJobs(schedules []Schedule) ([]*river.PeriodicJob, error) {
 		}
 		job := s.Job
 		out = append(out, river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) {
-			return job(), &river.InsertOpts{MaxAttempts: maxAttempts}
+			return job(), &river.InsertOpts{MaxAttempts: store.MaxJobAttempts}
 		}, &river.PeriodicJobOpts{ID: s.Name}))
 	}
 	return out, nil
 }
-
-// maxAttempts matches the store's enqueue default.
-const maxAttempts = 10

@@ -185,7 +185,7 @@ func TestClientAssertionRequestShape(t *testing.T) {
 		name   string
 		form   url.Values
 		status int
-		code   string
+		code   ErrorCode
 		desc   string
 	}{
 		{"unsupported assertion type", form("client_assertion_type", "urn:example:saml", "client_assertion", assertion), 400, ErrInvalidRequest, "client_assertion_type"},

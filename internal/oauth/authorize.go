@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 
 	"mas/internal/domain"
+	"mas/internal/pages"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
@@ -53,28 +54,28 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 
 	clientID, err := domain.ParseID(q.Get("client_id"))
 	if err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidClient, "The application did not identify itself correctly (missing or malformed client_id).")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), "The application did not identify itself correctly (missing or malformed client_id).")
 		return
 	}
 	client, err := h.Store.Clients().Lookup(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidClient, "The application is not registered with this server.")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), "The application is not registered with this server.")
 		return
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	redirectURI, err := resolveRedirectURI(client, q.Get("redirect_uri"))
 	if err != nil {
-		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidRequest, "The application sent an invalid redirect address: "+err.Error()+".")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The application sent an invalid redirect address: "+err.Error()+".")
 		return
 	}
 
 	req := parseAuthorizeRequest(q)
 	mode, ok := responseMode(q.Get("response_mode"), req)
 	if !ok {
-		h.htmlError(w, r, http.StatusBadRequest, ErrInvalidRequest, "The application asked for a response_mode that cannot be used here.")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The application asked for a response_mode that cannot be used here.")
 		return
 	}
 	cb := responseTarget{redirectURI: redirectURI, mode: mode, state: q.Get("state"), clientName: client.ClientName}
@@ -120,9 +121,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case cur != nil:
 		// The consent screen is always shown: nothing is remembered.
-		h.seeOther(w, r, h.URLs.Relative(routes.Consent(grant.ID.String())))
-	case slices.Contains(req.prompts, "create"):
-		h.seeOther(w, r, h.URLs.RelativeWithQuery(routes.Register, next.Query()))
+		pages.SeeOther(w, r, h.URLs.Relative(routes.Consent(grant.ID.String())))
 	default:
 		h.redirectToLogin(w, r, next, grant.LoginHint)
 	}

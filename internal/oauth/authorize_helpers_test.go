@@ -7,22 +7,21 @@ package oauth_test
 import (
 	"context"
 	"crypto/rand"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"mas/internal/browsertest"
 	"mas/internal/clock/clocktest"
 	"mas/internal/domain"
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
+	"mas/internal/login"
 	"mas/internal/oauth"
+	"mas/internal/pages"
 	"mas/internal/passwords"
 	"mas/internal/policy"
 	"mas/internal/ratelimit"
@@ -46,12 +45,13 @@ func (fakeHomeserver) MXID(localpart string) string {
 }
 
 type humanEnv struct {
-	t      *testing.T
-	store  store.Store
-	clock  *clocktest.Fake
-	srv    *httptest.Server
-	h      *oauth.Handler
-	limits *ratelimit.Set
+	t         *testing.T
+	store     store.Store
+	clock     *clocktest.Fake
+	srv       *httptest.Server
+	h         *oauth.Handler
+	limits    *ratelimit.Set
+	passwords *passwords.Manager
 }
 
 type humanOptions struct {
@@ -91,21 +91,20 @@ func newHumanEnv(t *testing.T, opts humanOptions) *humanEnv {
 			t.Fatal(err)
 		}
 	}
+	renderer := &pages.Renderer{Templates: tpl, URLs: urls, ServiceName: "Test MAS", CSRF: sessions}
 	h := &oauth.Handler{
-		Store: s, Encrypter: enc, Homeserver: fakeHomeserver{}, Policy: engine, Passwords: pw, Limits: limits,
-		Sessions: sessions, Templates: tpl, URLs: urls, Clock: clk, Rand: rand.Reader,
-		Logger: slog.New(slog.DiscardHandler),
+		Store: s, Encrypter: enc, Homeserver: fakeHomeserver{}, Policy: engine, Limits: limits,
+		Sessions: sessions, Pages: renderer, URLs: urls, Clock: clk, Rand: rand.Reader,
 		Settings: oauth.Settings{
-			DeviceCodeGrantEnabled: true, DeviceCodeAutoFill: opts.autoFill, ServiceName: "Test MAS",
-			PasswordRegistrationEnabled: true,
+			DeviceCodeGrantEnabled: true, DeviceCodeAutoFill: opts.autoFill,
 		},
 	}
 	h.MountHuman(mux)
 	(&web.Handler{
-		Store: s, Sessions: sessions, Passwords: pw, Limits: limits, Templates: tpl, URLs: urls, Clock: clk,
-		Settings: web.Settings{ServiceName: "Test MAS", ServerName: testServerName},
+		Store: s, Sessions: sessions, Pages: renderer, URLs: urls, Clock: clk,
+		Login: &login.Checker{Store: s, Passwords: pw, Limits: limits, ServerName: testServerName},
 	}).Mount(mux)
-	return &humanEnv{t: t, store: s, clock: clk, srv: srv, h: h, limits: limits}
+	return &humanEnv{t: t, store: s, clock: clk, srv: srv, h: h, limits: limits, passwords: pw}
 }
 
 func (e *humanEnv) user(name string) *domain.User {
@@ -115,7 +114,7 @@ func (e *humanEnv) user(name string) *domain.User {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	version, hash, err := e.h.Passwords.Hash(ctx, "pw")
+	version, hash, err := e.passwords.Hash(ctx, "pw")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -154,98 +153,21 @@ func (e *humanEnv) grant(id domain.ID) *domain.AuthorizationGrant {
 	return g
 }
 
-type browser struct {
-	e      *humanEnv
-	client *http.Client
-}
+// browser is a fresh browser for the pages under /auth/.
+func (e *humanEnv) browser() *browsertest.Browser { return browsertest.New(e.t, e.srv.URL+"/auth/") }
 
-func (e *humanEnv) browser() *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &browser{e: e, client: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-type response struct {
-	status   int
-	location string
-	body     string
-	header   http.Header
-}
-
-func (b *browser) do(req *http.Request) response {
-	b.e.t.Helper()
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, location: res.Header.Get("Location"), body: string(body), header: res.Header}
-}
-
-// get fetches a path below the public base, or a Location we were given
-// (which already carries the /auth prefix).
-func (b *browser) get(path string, header ...string) response {
-	b.e.t.Helper()
-	if !strings.HasPrefix(path, "/auth/") {
-		path = "/auth" + path
-	}
-	req, err := http.NewRequest("GET", b.e.srv.URL+path, nil)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return b.do(req)
-}
-
-func (b *browser) post(path string, form url.Values) response {
-	b.e.t.Helper()
-	if !strings.HasPrefix(path, "/auth/") {
-		path = "/auth" + path
-	}
-	req, err := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func csrfOf(t *testing.T, res response) string {
-	t.Helper()
-	m := csrfField.FindStringSubmatch(res.body)
-	if m == nil {
-		t.Fatalf("no CSRF field in (status %d):\n%s", res.status, res.body)
-	}
-	return m[1]
-}
-
-// login logs the browser in as username (password "pw").
-func (b *browser) login(username string) {
-	b.e.t.Helper()
-	token := csrfOf(b.e.t, b.get("/login"))
-	res := b.post("/login", url.Values{"csrf": {token}, "username": {username}, "password": {"pw"}})
-	if res.status != http.StatusSeeOther {
-		b.e.t.Fatalf("login: %d\n%s", res.status, res.body)
+// logIn logs the browser in as username (password "pw").
+func (e *humanEnv) logIn(b *browsertest.Browser, username string) {
+	e.t.Helper()
+	res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {username}, "password": {"pw"}})
+	if res.Status != http.StatusSeeOther {
+		e.t.Fatalf("login: %d\n%s", res.Status, res.Body)
 	}
 }
 
 // authorize sends an authorization request with the given parameters.
-func (b *browser) authorize(params url.Values) response {
-	b.e.t.Helper()
-	return b.get("/authorize?" + params.Encode())
+func authorize(b *browsertest.Browser, params url.Values) *browsertest.Response {
+	return b.Get("/authorize?" + params.Encode())
 }
 
 // grantIDFrom extracts the grant ID of a consent URL or of a login URL

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mas/internal/browsertest"
 	"mas/internal/domain"
 )
 
@@ -38,12 +39,12 @@ func TestAuthorizeHTMLErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.params.Set("state", "s")
 			tt.params.Set("scope", "openid")
-			res := e.browser().authorize(tt.params)
-			if res.status != http.StatusBadRequest || res.location != "" {
-				t.Fatalf("status %d, Location %q", res.status, res.location)
+			res := authorize(e.browser(), tt.params)
+			if res.Status != http.StatusBadRequest || res.Location != "" {
+				t.Fatalf("status %d, Location %q", res.Status, res.Location)
 			}
-			if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(res.body, tt.want) {
-				t.Errorf("page lacks %q:\n%s", tt.want, res.body)
+			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(res.Body, tt.want) {
+				t.Errorf("page lacks %q:\n%s", tt.want, res.Body)
 			}
 		})
 	}
@@ -104,17 +105,17 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 				params.Del(k)
 			}
 			b := e.browser()
-			b.login("alice")
-			res := b.authorize(params)
-			if res.status != http.StatusSeeOther {
-				t.Fatalf("status %d:\n%s", res.status, res.body)
+			e.logIn(b, "alice")
+			res := authorize(b, params)
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("status %d:\n%s", res.Status, res.Body)
 			}
-			got := responseParams(t, res.location, tt.fragment)
+			got := responseParams(t, res.Location, tt.fragment)
 			if got.Get("error") != tt.code || got.Get("error_description") == "" || got.Get("state") != "xyz state" {
-				t.Errorf("Location %q", res.location)
+				t.Errorf("Location %q", res.Location)
 			}
-			if !strings.HasPrefix(res.location, cb) {
-				t.Errorf("redirected to %q", res.location)
+			if !strings.HasPrefix(res.Location, cb) {
+				t.Errorf("redirected to %q", res.Location)
 			}
 		})
 	}
@@ -162,16 +163,16 @@ func TestAuthorizeRedirectURIMatching(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := e.client(tt.registered)
-		res := e.browser().authorize(codeParams(c, tt.requested))
-		redirected := res.status == http.StatusSeeOther
+		res := authorize(e.browser(), codeParams(c, tt.requested))
+		redirected := res.Status == http.StatusSeeOther
 		if redirected != tt.ok {
-			t.Errorf("registered %q, requested %q: status %d Location %q", tt.registered, tt.requested, res.status, res.location)
+			t.Errorf("registered %q, requested %q: status %d Location %q", tt.registered, tt.requested, res.Status, res.Location)
 			continue
 		}
 		if tt.ok {
 			// The request went on to the login page, with the grant
 			// remembering the URI as requested.
-			g := e.grant(grantIDFrom(t, res.location))
+			g := e.grant(grantIDFrom(t, res.Location))
 			if g.RedirectURI != tt.requested {
 				t.Errorf("stored redirect URI %q, want %q", g.RedirectURI, tt.requested)
 			}
@@ -182,11 +183,11 @@ func TestAuthorizeRedirectURIMatching(t *testing.T) {
 	c := e.client(cb)
 	params := codeParams(c, cb)
 	params.Del("redirect_uri")
-	res := e.browser().authorize(params)
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("omitted redirect_uri: %d", res.status)
+	res := authorize(e.browser(), params)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("omitted redirect_uri: %d", res.Status)
 	}
-	if g := e.grant(grantIDFrom(t, res.location)); g.RedirectURI != cb {
+	if g := e.grant(grantIDFrom(t, res.Location)); g.RedirectURI != cb {
 		t.Errorf("stored redirect URI %q", g.RedirectURI)
 	}
 }
@@ -203,11 +204,11 @@ func TestAuthorizeStoresGrant(t *testing.T) {
 	params.Set("login_hint", "@alice:example.com")
 	params.Set("code_challenge", challenge)
 	params.Set("code_challenge_method", "S256")
-	res := e.browser().get("/authorize?"+params.Encode(), "Accept-Language", "fr-CA, en;q=0.5")
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("status %d:\n%s", res.status, res.body)
+	res := e.browser().Get("/authorize?"+params.Encode(), "Accept-Language", "fr-CA, en;q=0.5")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("status %d:\n%s", res.Status, res.Body)
 	}
-	g := e.grant(grantIDFrom(t, res.location))
+	g := e.grant(grantIDFrom(t, res.Location))
 	switch {
 	case g.ClientID != c.ID, g.RedirectURI != cb, g.State != "xyz state", g.Nonce != "n-0S6":
 		t.Errorf("grant basics: %+v", g)
@@ -221,7 +222,7 @@ func TestAuthorizeStoresGrant(t *testing.T) {
 		t.Errorf("code %q", g.Code)
 	case g.LoginHint != "@alice:example.com" || g.Locale != "fr" || g.RawParameters != params.Encode():
 		t.Errorf("hint %q, locale %q, raw %q", g.LoginHint, g.Locale, g.RawParameters)
-	case g.Stage() != "pending":
+	case g.Stage() != domain.StagePending:
 		t.Errorf("stage %s", g.Stage())
 	}
 
@@ -237,14 +238,14 @@ func TestAuthorizeStoresGrant(t *testing.T) {
 	params.Set("client_id", conf.ID.String())
 	// A challenge without a method is plain (RFC 7636 §4.3).
 	params.Del("code_challenge_method")
-	res = e.browser().authorize(params)
-	if g := e.grant(grantIDFrom(t, res.location)); g.CodeChallengeMethod != "plain" || g.CodeChallenge != challenge {
+	res = authorize(e.browser(), params)
+	if g := e.grant(grantIDFrom(t, res.Location)); g.CodeChallengeMethod != "plain" || g.CodeChallenge != challenge {
 		t.Errorf("plain PKCE: %q %q", g.CodeChallenge, g.CodeChallengeMethod)
 	}
 	// No challenge, nothing stored; no Accept-Language, English.
 	params.Del("code_challenge")
-	res = e.browser().authorize(params)
-	if g := e.grant(grantIDFrom(t, res.location)); g.CodeChallenge != "" || g.CodeChallengeMethod != "" || g.Locale != "en" {
+	res = authorize(e.browser(), params)
+	if g := e.grant(grantIDFrom(t, res.Location)); g.CodeChallenge != "" || g.CodeChallengeMethod != "" || g.Locale != "en" {
 		t.Errorf("no PKCE: %+v", g)
 	}
 }
@@ -255,22 +256,24 @@ func TestAuthorizeWithoutSession(t *testing.T) {
 	for _, hint := range []string{"@alice:example.com", "alice"} {
 		params := codeParams(c, cb)
 		params.Set("login_hint", hint)
-		res := e.browser().authorize(params)
-		id := grantIDFrom(t, res.location)
+		res := authorize(e.browser(), params)
+		id := grantIDFrom(t, res.Location)
 		want := "/auth/login?" + url.Values{
 			"kind": {"continue_authorization_grant"}, "id": {id.String()}, "login_hint": {hint},
 		}.Encode()
-		if res.status != http.StatusSeeOther || res.location != want {
-			t.Errorf("login redirect %d %q, want %q", res.status, res.location, want)
+		if res.Status != http.StatusSeeOther || res.Location != want {
+			t.Errorf("login redirect %d %q, want %q", res.Status, res.Location, want)
 		}
 	}
 
+	// Registration is not served yet, so prompt=create is not advertised
+	// and means a login.
 	params := codeParams(c, cb)
 	params.Set("prompt", "create")
-	res := e.browser().authorize(params)
-	id := grantIDFrom(t, res.location)
-	if want := "/auth/register?id=" + id.String() + "&kind=continue_authorization_grant"; res.location != want {
-		t.Errorf("prompt=create: %q, want %q", res.location, want)
+	res := authorize(e.browser(), params)
+	id := grantIDFrom(t, res.Location)
+	if want := "/auth/login?id=" + id.String() + "&kind=continue_authorization_grant"; res.Location != want {
+		t.Errorf("prompt=create: %q, want %q", res.Location, want)
 	}
 }
 
@@ -279,13 +282,13 @@ func TestAuthorizeWithSessionGoesToConsent(t *testing.T) {
 	c := e.client(cb)
 	e.user("alice")
 	b := e.browser()
-	b.login("alice")
+	e.logIn(b, "alice")
 	params := codeParams(c, cb)
 	params.Set("prompt", "create login") // with a session, nothing to create
-	res := b.authorize(params)
-	id := grantIDFrom(t, res.location)
-	if res.status != http.StatusSeeOther || res.location != "/auth/consent/"+id.String() {
-		t.Errorf("%d %q", res.status, res.location)
+	res := authorize(b, params)
+	id := grantIDFrom(t, res.Location)
+	if res.Status != http.StatusSeeOther || res.Location != "/auth/consent/"+id.String() {
+		t.Errorf("%d %q", res.Status, res.Location)
 	}
 }
 
@@ -296,15 +299,15 @@ func TestAuthorizeThroughLogin(t *testing.T) {
 	b := e.browser()
 	params := codeParams(c, cb)
 	params.Set("login_hint", "@alice:example.com")
-	res := b.authorize(params)
+	res := authorize(b, params)
 
-	login := b.get(res.location)
-	if !strings.Contains(login.body, `value="alice"`) || !strings.Contains(login.body, "Test Client") {
-		t.Errorf("login page lacks the hint or the client:\n%s", login.body)
+	login := b.Get(res.Location)
+	if !strings.Contains(login.Body, `value="alice"`) || !strings.Contains(login.Body, "Test Client") {
+		t.Errorf("login page lacks the hint or the client:\n%s", login.Body)
 	}
-	res = b.post(res.location, url.Values{"csrf": {csrfOf(t, login)}, "username": {"alice"}, "password": {"pw"}})
-	id := grantIDFrom(t, res.location)
-	if res.status != http.StatusSeeOther || res.location != "/auth/consent/"+id.String() {
-		t.Fatalf("after login: %d %q", res.status, res.location)
+	res = b.Post(res.Location, url.Values{"csrf": {browsertest.CSRFOf(t, login)}, "username": {"alice"}, "password": {"pw"}})
+	id := grantIDFrom(t, res.Location)
+	if res.Status != http.StatusSeeOther || res.Location != "/auth/consent/"+id.String() {
+		t.Fatalf("after login: %d %q", res.Status, res.Location)
 	}
 }

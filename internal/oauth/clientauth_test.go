@@ -209,7 +209,7 @@ func TestClientAuthRegisteredClient(t *testing.T) {
 func TestClientAuthDoesNotLogSecrets(t *testing.T) {
 	e := newRegEnv(t)
 	var logs bytes.Buffer
-	e.h.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	id := e.regSecretClient(authMethodClientSecretPost, regTestSecret)
 	e.authenticate(routes.OAuth2Token, form("client_id", id, "client_secret", regTestSecret), "", "")
 	e.authenticate(routes.OAuth2Token, form("client_id", id, "client_secret", "wrong-secret-value"), "", "")

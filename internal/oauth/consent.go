@@ -34,39 +34,39 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 	ctx := r.Context()
 	id, ok := pathID(r, routes.ParamGrantID)
 	if !ok {
-		h.htmlError(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
 		return nil
 	}
 	grant, err := h.Store.AuthorizationGrants().Lookup(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.htmlError(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
 		return nil
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	if cur == nil {
 		h.redirectToLogin(w, r, session.ContinueAuthorizationGrant(grant.ID), grant.LoginHint)
 		return nil
 	}
-	if grant.Stage() != "pending" {
-		h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+	if grant.Stage() != domain.StagePending {
+		h.Pages.Error(w, r, http.StatusConflict, "", msgGrantAnswered)
 		return nil
 	}
 	if h.Clock.Now().Sub(grant.CreatedAt) > consentWindow {
-		h.htmlError(w, r, http.StatusBadRequest, "", "This authorization request has expired. Go back to the application and start again.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", "This authorization request has expired. Go back to the application and start again.")
 		return nil
 	}
 	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
 	if err != nil {
 		// The grant references it, so even a deleted client is our fault.
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	return &consentState{grant: grant, client: client, cur: cur}
@@ -77,7 +77,7 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 func (h *Handler) consentAllowedByPolicy(w http.ResponseWriter, r *http.Request, st *consentState) bool {
 	vs, err := h.grantPolicy(r.Context(), r, st.cur.User, st.client, st.grant.Scope, policy.GrantTypeAuthorizationCode)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return false
 	}
 	if len(vs) > 0 {
@@ -93,8 +93,8 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	if st == nil || !h.consentAllowedByPolicy(w, r, st) {
 		return
 	}
-	h.renderPage(w, r, http.StatusOK, templates.PageConsent, templates.ConsentPage{
-		Common:     h.pageCommon(h.Sessions.CSRFToken(w, r)),
+	h.Pages.Render(w, r, http.StatusOK, templates.PageConsent, templates.ConsentPage{
+		Common:     h.Pages.CommonWithCSRF(w, r),
 		Client:     clientInfo(st.client, st.grant.RedirectURI),
 		Scopes:     describeScopes(st.grant.Scope),
 		MXID:       h.mxid(st.cur.User),
@@ -106,7 +106,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 // grant and sends the code to the client, action=deny cancels it and
 // sends access_denied.
 func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
-	if !h.parsePageForm(w, r) {
+	if !h.Pages.ReadForm(w, r) {
 		return
 	}
 	st := h.loadConsent(w, r)
@@ -123,11 +123,11 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		err := h.Store.AuthorizationGrants().Fulfill(ctx, st.grant, st.cur.Session.ID)
 		if lostTransition(err) {
-			h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+			h.Pages.Error(w, r, http.StatusConflict, "", msgGrantAnswered)
 			return
 		}
 		if err != nil {
-			h.internalError(w, r, err)
+			h.Pages.InternalError(w, r, err)
 			return
 		}
 		var params []responseParam
@@ -138,15 +138,15 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	case "deny":
 		err := h.Store.AuthorizationGrants().Cancel(ctx, st.grant)
 		if lostTransition(err) {
-			h.htmlError(w, r, http.StatusConflict, "", msgGrantAnswered)
+			h.Pages.Error(w, r, http.StatusConflict, "", msgGrantAnswered)
 			return
 		}
 		if err != nil {
-			h.internalError(w, r, err)
+			h.Pages.InternalError(w, r, err)
 			return
 		}
 		h.deliverError(w, r, cb, newError(ErrAccessDenied, 0, "The user denied the request."))
 	default:
-		h.htmlError(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny access.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny access.")
 	}
 }

@@ -9,27 +9,28 @@ import (
 	"testing"
 	"time"
 
+	"mas/internal/browsertest"
 	"mas/internal/domain"
 	"mas/internal/policy"
 )
 
 // startGrant sends a logged-in browser through /authorize with params and
 // returns the consent page's path.
-func startGrant(t *testing.T, b *browser, params url.Values) string {
+func startGrant(t *testing.T, b *browsertest.Browser, params url.Values) string {
 	t.Helper()
-	res := b.authorize(params)
-	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.location, "/auth/consent/") {
-		t.Fatalf("authorize: %d %q\n%s", res.status, res.location, res.body)
+	res := authorize(b, params)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/auth/consent/") {
+		t.Fatalf("authorize: %d %q\n%s", res.Status, res.Location, res.Body)
 	}
-	return res.location
+	return res.Location
 }
 
 // loggedIn creates a user and a browser logged in as them.
-func loggedIn(t *testing.T, e *humanEnv, name string) *browser {
+func loggedIn(t *testing.T, e *humanEnv, name string) *browsertest.Browser {
 	t.Helper()
 	e.user(name)
 	b := e.browser()
-	b.login(name)
+	e.logIn(b, name)
 	return b
 }
 
@@ -41,49 +42,49 @@ func TestConsentAllow(t *testing.T) {
 	params.Set("scope", "openid urn:matrix:client:api:* urn:matrix:client:device:ABCDEFGHIJ")
 	consent := startGrant(t, b, params)
 
-	page := b.get(consent)
-	if page.status != http.StatusOK || page.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("consent page: %d %v", page.status, page.header)
+	page := b.Get(consent)
+	if page.Status != http.StatusOK || page.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("consent page: %d %v", page.Status, page.Header)
 	}
 	for _, want := range []string{
 		"Test Client", "https://client.example/", "@alice:example.com", "client.example",
 		"Confirm who you are", "read and send messages", "Sign in as device ABCDEFGHIJ",
 	} {
-		if !strings.Contains(page.body, html.EscapeString(want)) {
+		if !strings.Contains(page.Body, html.EscapeString(want)) {
 			t.Errorf("consent page lacks %q", want)
 		}
 	}
 	for _, want := range []string{`name="action" value="allow"`, `name="action" value="deny"`, `src="https://client.example/logo.png"`} {
-		if !strings.Contains(page.body, want) {
+		if !strings.Contains(page.Body, want) {
 			t.Errorf("consent page lacks %q", want)
 		}
 	}
-	if strings.Contains(page.body, "Warning:") {
+	if strings.Contains(page.Body, "Warning:") {
 		t.Error("no scope here deserves a warning")
 	}
 
-	res := b.post(consent, url.Values{"csrf": {csrfOf(t, page)}, "action": {"allow"}})
-	if res.status != http.StatusSeeOther || res.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("allow: %d %v\n%s", res.status, res.header, res.body)
+	res := b.Post(consent, url.Values{"csrf": {browsertest.CSRFOf(t, page)}, "action": {"allow"}})
+	if res.Status != http.StatusSeeOther || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("allow: %d %v\n%s", res.Status, res.Header, res.Body)
 	}
 	g := e.grant(grantIDFrom(t, consent))
-	if g.Stage() != "fulfilled" || g.BrowserSessionID == nil {
+	if g.Stage() != domain.StageFulfilled || g.BrowserSessionID == nil {
 		t.Errorf("grant after allow: %+v", g)
 	}
-	if want := cb + "?code=" + g.Code + "&state=xyz+state#"; res.location != want {
-		t.Errorf("Location %q, want %q", res.location, want)
+	if want := cb + "?code=" + g.Code + "&state=xyz+state#"; res.Location != want {
+		t.Errorf("Location %q, want %q", res.Location, want)
 	}
-	if strings.Contains(res.location, "iss=") {
+	if strings.Contains(res.Location, "iss=") {
 		t.Error("iss is not sent, as upstream")
 	}
 
 	// Answering twice is refused.
-	res = b.post(consent, url.Values{"csrf": {csrfOf(t, page)}, "action": {"allow"}})
-	if res.status != http.StatusConflict {
-		t.Errorf("second answer: %d", res.status)
+	res = b.Post(consent, url.Values{"csrf": {browsertest.CSRFOf(t, page)}, "action": {"allow"}})
+	if res.Status != http.StatusConflict {
+		t.Errorf("second answer: %d", res.Status)
 	}
-	if res := b.get(consent); res.status != http.StatusConflict {
-		t.Errorf("consent page of an answered grant: %d", res.status)
+	if res := b.Get(consent); res.Status != http.StatusConflict {
+		t.Errorf("consent page of an answered grant: %d", res.Status)
 	}
 }
 
@@ -92,15 +93,15 @@ func TestConsentDeny(t *testing.T) {
 	c := e.client(cb)
 	b := loggedIn(t, e, "alice")
 	consent := startGrant(t, b, codeParams(c, cb))
-	res := b.post(consent, url.Values{"csrf": {csrfOf(t, b.get(consent))}, "action": {"deny"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("deny: %d\n%s", res.status, res.body)
+	res := b.Post(consent, url.Values{"csrf": {browsertest.CSRFOf(t, b.Get(consent))}, "action": {"deny"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("deny: %d\n%s", res.Status, res.Body)
 	}
-	got := responseParams(t, res.location, false)
+	got := responseParams(t, res.Location, false)
 	if got.Get("error") != "access_denied" || got.Get("state") != "xyz state" || got.Has("code") {
-		t.Errorf("Location %q", res.location)
+		t.Errorf("Location %q", res.Location)
 	}
-	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != "cancelled" {
+	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != domain.StageCancelled {
 		t.Errorf("grant stage %s", g.Stage())
 	}
 }
@@ -112,25 +113,25 @@ func TestConsentResponseModes(t *testing.T) {
 	c := e.client(cb, withQuery, native)
 	b := loggedIn(t, e, "alice")
 
-	allow := func(params url.Values) (response, *domain.AuthorizationGrant) {
+	allow := func(params url.Values) (*browsertest.Response, *domain.AuthorizationGrant) {
 		t.Helper()
 		consent := startGrant(t, b, params)
-		res := b.post(consent, url.Values{"csrf": {csrfOf(t, b.get(consent))}, "action": {"allow"}})
+		res := b.Post(consent, url.Values{"csrf": {browsertest.CSRFOf(t, b.Get(consent))}, "action": {"allow"}})
 		return res, e.grant(grantIDFrom(t, consent))
 	}
 
 	t.Run("query keeps the registered query", func(t *testing.T) {
 		res, g := allow(codeParams(c, withQuery))
-		if want := withQuery + "&code=" + g.Code + "&state=xyz+state#"; res.location != want {
-			t.Errorf("Location %q, want %q", res.location, want)
+		if want := withQuery + "&code=" + g.Code + "&state=xyz+state#"; res.Location != want {
+			t.Errorf("Location %q, want %q", res.Location, want)
 		}
 	})
 	t.Run("fragment", func(t *testing.T) {
 		params := codeParams(c, cb)
 		params.Set("response_mode", "fragment")
 		res, g := allow(params)
-		if want := cb + "#code=" + g.Code + "&state=xyz+state"; res.location != want {
-			t.Errorf("Location %q, want %q", res.location, want)
+		if want := cb + "#code=" + g.Code + "&state=xyz+state"; res.Location != want {
+			t.Errorf("Location %q, want %q", res.Location, want)
 		}
 	})
 	for _, uri := range []string{cb, native} {
@@ -139,8 +140,8 @@ func TestConsentResponseModes(t *testing.T) {
 			params.Set("response_mode", "form_post")
 			params.Set("state", `"><script>alert(1)</script>`)
 			res, g := allow(params)
-			if res.status != http.StatusOK || res.header.Get("Cache-Control") != "no-store" {
-				t.Fatalf("form_post: %d %v", res.status, res.header)
+			if res.Status != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("form_post: %d %v", res.Status, res.Header)
 			}
 			for _, want := range []string{
 				`<form method="post" action="` + uri + `">`,
@@ -148,8 +149,8 @@ func TestConsentResponseModes(t *testing.T) {
 				`<input type="hidden" name="state" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">`,
 				"<noscript>", "document.forms[0].submit()",
 			} {
-				if !strings.Contains(res.body, want) {
-					t.Errorf("form_post page lacks %q:\n%s", want, res.body)
+				if !strings.Contains(res.Body, want) {
+					t.Errorf("form_post page lacks %q:\n%s", want, res.Body)
 				}
 			}
 		})
@@ -158,9 +159,9 @@ func TestConsentResponseModes(t *testing.T) {
 		params := codeParams(c, cb)
 		params.Set("response_mode", "form_post")
 		params.Set("prompt", "none")
-		res := b.authorize(params)
-		if res.status != http.StatusOK || !strings.Contains(res.body, `name="error" value="login_required"`) {
-			t.Errorf("form_post error: %d\n%s", res.status, res.body)
+		res := authorize(b, params)
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `name="error" value="login_required"`) {
+			t.Errorf("form_post error: %d\n%s", res.Status, res.Body)
 		}
 	})
 }
@@ -170,32 +171,32 @@ func TestConsentRequiresSessionAndCSRF(t *testing.T) {
 	c := e.client(cb)
 	b := loggedIn(t, e, "alice")
 	consent := startGrant(t, b, codeParams(c, cb))
-	token := csrfOf(t, b.get(consent))
+	token := browsertest.CSRFOf(t, b.Get(consent))
 
-	if res := b.post(consent, url.Values{"action": {"allow"}}); res.status != http.StatusForbidden {
-		t.Errorf("without CSRF: %d", res.status)
+	if res := b.Post(consent, url.Values{"action": {"allow"}}); res.Status != http.StatusForbidden {
+		t.Errorf("without CSRF: %d", res.Status)
 	}
-	if res := b.post(consent, url.Values{"csrf": {token + "x"}, "action": {"allow"}}); res.status != http.StatusForbidden {
-		t.Errorf("wrong CSRF: %d", res.status)
+	if res := b.Post(consent, url.Values{"csrf": {token + "x"}, "action": {"allow"}}); res.Status != http.StatusForbidden {
+		t.Errorf("wrong CSRF: %d", res.Status)
 	}
-	if res := b.post(consent, url.Values{"csrf": {token}, "action": {"maybe"}}); res.status != http.StatusBadRequest {
-		t.Errorf("unknown action: %d", res.status)
+	if res := b.Post(consent, url.Values{"csrf": {token}, "action": {"maybe"}}); res.Status != http.StatusBadRequest {
+		t.Errorf("unknown action: %d", res.Status)
 	}
 
 	// Another browser, not logged in, is sent to log in first.
 	other := e.browser()
 	id := grantIDFrom(t, consent)
-	res := other.get(consent)
-	if want := "/auth/login?id=" + id.String() + "&kind=continue_authorization_grant"; res.status != http.StatusSeeOther || res.location != want {
-		t.Errorf("without session: %d %q, want %q", res.status, res.location, want)
+	res := other.Get(consent)
+	if want := "/auth/login?id=" + id.String() + "&kind=continue_authorization_grant"; res.Status != http.StatusSeeOther || res.Location != want {
+		t.Errorf("without session: %d %q, want %q", res.Status, res.Location, want)
 	}
-	if g := e.grant(id); g.Stage() != "pending" {
+	if g := e.grant(id); g.Stage() != domain.StagePending {
 		t.Errorf("grant stage %s", g.Stage())
 	}
 
 	for _, path := range []string{"/consent/nope", "/consent/01ARZ3NDEKTSV4RRFFQ69G5FAV"} {
-		if res := b.get(path); res.status != http.StatusNotFound {
-			t.Errorf("%s: %d", path, res.status)
+		if res := b.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("%s: %d", path, res.Status)
 		}
 	}
 }
@@ -206,15 +207,15 @@ func TestConsentStaleGrant(t *testing.T) {
 	b := loggedIn(t, e, "alice")
 	consent := startGrant(t, b, codeParams(c, cb))
 	e.clock.Advance(61 * time.Minute)
-	if res := b.get(consent); res.status != http.StatusBadRequest || !strings.Contains(res.body, "expired") {
-		t.Errorf("stale consent page: %d\n%s", res.status, res.body)
+	if res := b.Get(consent); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "expired") {
+		t.Errorf("stale consent page: %d\n%s", res.Status, res.Body)
 	}
 	// A form token from a fresh page does not help.
-	token := csrfOf(t, b.get("/"))
-	if res := b.post(consent, url.Values{"csrf": {token}, "action": {"allow"}}); res.status != http.StatusBadRequest {
-		t.Errorf("stale consent: %d", res.status)
+	token := browsertest.CSRFOf(t, b.Get("/"))
+	if res := b.Post(consent, url.Values{"csrf": {token}, "action": {"allow"}}); res.Status != http.StatusBadRequest {
+		t.Errorf("stale consent: %d", res.Status)
 	}
-	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != "pending" {
+	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != domain.StagePending {
 		t.Errorf("stale grant was acted on: %s", g.Stage())
 	}
 }
@@ -227,19 +228,19 @@ func TestConsentPolicyViolation(t *testing.T) {
 	params.Set("scope", "openid urn:synapse:admin:*")
 	consent := startGrant(t, b, params)
 
-	page := b.get(consent)
-	if page.status != http.StatusForbidden || !strings.Contains(page.body, html.EscapeString("scope 'urn:synapse:admin:*' not allowed")) {
-		t.Fatalf("policy violation page: %d\n%s", page.status, page.body)
+	page := b.Get(consent)
+	if page.Status != http.StatusForbidden || !strings.Contains(page.Body, html.EscapeString("scope 'urn:synapse:admin:*' not allowed")) {
+		t.Fatalf("policy violation page: %d\n%s", page.Status, page.Body)
 	}
-	if strings.Contains(page.body, `value="allow"`) {
+	if strings.Contains(page.Body, `value="allow"`) {
 		t.Error("the violation page offers to allow")
 	}
 	// Posting anyway is refused the same way.
-	res := b.post(consent, url.Values{"csrf": {csrfOf(t, page)}, "action": {"allow"}})
-	if res.status != http.StatusForbidden {
-		t.Errorf("allow despite policy: %d", res.status)
+	res := b.Post(consent, url.Values{"csrf": {browsertest.CSRFOf(t, page)}, "action": {"allow"}})
+	if res.Status != http.StatusForbidden {
+		t.Errorf("allow despite policy: %d", res.Status)
 	}
-	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != "pending" {
+	if g := e.grant(grantIDFrom(t, consent)); g.Stage() != domain.StagePending {
 		t.Errorf("grant stage %s", g.Stage())
 	}
 
@@ -250,11 +251,11 @@ func TestConsentPolicyViolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rb := e.browser()
-	rb.login("root")
+	e.logIn(rb, "root")
 	consent = startGrant(t, rb, params)
-	page = rb.get(consent)
-	if page.status != http.StatusOK || !strings.Contains(page.body, "Warning:") || !strings.Contains(page.body, "Administer the homeserver") {
-		t.Errorf("admin consent: %d\n%s", page.status, page.body)
+	page = rb.Get(consent)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Warning:") || !strings.Contains(page.Body, "Administer the homeserver") {
+		t.Errorf("admin consent: %d\n%s", page.Status, page.Body)
 	}
 }
 
@@ -270,8 +271,8 @@ func TestConsentSessionLimit(t *testing.T) {
 	if err := e.store.Sessions().Add(context.Background(), &domain.Session{ClientID: c.ID, UserID: &alice.ID, Scope: []string{"openid"}}); err != nil {
 		t.Fatal(err)
 	}
-	page := b.get(startGrant(t, b, codeParams(c, cb)))
-	if page.status != http.StatusForbidden || !strings.Contains(page.body, "too many active sessions") || !strings.Contains(page.body, `href="/auth/account/"`) {
-		t.Errorf("session limit page: %d\n%s", page.status, page.body)
+	page := b.Get(startGrant(t, b, codeParams(c, cb)))
+	if page.Status != http.StatusForbidden || !strings.Contains(page.Body, "too many active sessions") || !strings.Contains(page.Body, `href="/auth/account/"`) {
+		t.Errorf("session limit page: %d\n%s", page.Status, page.Body)
 	}
 }

@@ -52,7 +52,7 @@ func TestDeviceAuthorization(t *testing.T) {
 
 	g, err := e.db.DeviceCodeGrants().FindByUserCode(context.Background(), userCode)
 	e.must(err)
-	if g.ClientID != c.ID || g.DeviceCode != deviceCode || g.UserAgent != "SmartTV/2" || g.Stage() != "pending" ||
+	if g.ClientID != c.ID || g.DeviceCode != deviceCode || g.UserAgent != "SmartTV/2" || g.Stage() != domain.StagePending ||
 		!g.ExpiresAt.Equal(e.clock.Now().Add(20*time.Minute)) || len(g.Scope) != 2 || g.Scope[0] != "openid" {
 		t.Fatalf("stored grant = %+v", g)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mas/internal/domain"
+	"mas/internal/pages"
 	"mas/internal/policy"
 	"mas/internal/ratelimit"
 	"mas/internal/requestctx"
@@ -32,8 +33,8 @@ func (h *Handler) deviceLinkPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderDeviceLink(w http.ResponseWriter, r *http.Request, status int, code, errMsg string) {
-	h.renderPage(w, r, status, templates.PageDeviceLink, templates.DeviceLinkPage{
-		Common:     h.pageCommon(h.Sessions.CSRFToken(w, r)),
+	h.Pages.Render(w, r, status, templates.PageDeviceLink, templates.DeviceLinkPage{
+		Common:     h.Pages.CommonWithCSRF(w, r),
 		FormAction: h.URLs.Relative(routes.DeviceLink),
 		Code:       code,
 		Error:      errMsg,
@@ -43,7 +44,7 @@ func (h *Handler) renderDeviceLink(w http.ResponseWriter, r *http.Request, statu
 // deviceLinkSubmit serves POST /link: finds the pending grant of the code
 // and continues to its consent page.
 func (h *Handler) deviceLinkSubmit(w http.ResponseWriter, r *http.Request) {
-	if !h.parsePageForm(w, r) {
+	if !h.Pages.ReadForm(w, r) {
 		return
 	}
 	code := normalizeUserCode(r.PostForm.Get("code"))
@@ -64,14 +65,14 @@ func (h *Handler) deviceLinkSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
-	if grant.Stage() != "pending" || grant.Expired(h.Clock.Now()) {
+	if grant.Stage() != domain.StagePending || grant.Expired(h.Clock.Now()) {
 		h.renderDeviceLink(w, r, http.StatusBadRequest, code, msgUnknownUserCode)
 		return
 	}
-	h.seeOther(w, r, h.URLs.Relative(routes.DeviceConsent(grant.ID.String())))
+	pages.SeeOther(w, r, h.URLs.Relative(routes.DeviceConsent(grant.ID.String())))
 }
 
 // normalizeUserCode accepts what people type: any case, stray spaces and
@@ -101,21 +102,21 @@ func (h *Handler) loadDevice(w http.ResponseWriter, r *http.Request) *deviceStat
 	ctx := r.Context()
 	id, ok := pathID(r, routes.ParamID)
 	if !ok {
-		h.htmlError(w, r, http.StatusNotFound, "", "This device request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", "This device request does not exist.")
 		return nil
 	}
 	grant, err := h.Store.DeviceCodeGrants().Lookup(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.htmlError(w, r, http.StatusNotFound, "", "This device request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", "This device request does not exist.")
 		return nil
 	}
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	if cur == nil {
@@ -124,12 +125,12 @@ func (h *Handler) loadDevice(w http.ResponseWriter, r *http.Request) *deviceStat
 	}
 	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	st := &deviceState{grant: grant, client: client, cur: cur}
 	switch {
-	case grant.Stage() != "pending":
+	case grant.Stage() != domain.StagePending:
 		h.renderDevice(w, r, http.StatusConflict, st, templates.DeviceStateUsed)
 		return nil
 	case grant.Expired(h.Clock.Now()):
@@ -144,8 +145,8 @@ func (h *Handler) renderDevice(w http.ResponseWriter, r *http.Request, status in
 	if state == templates.DeviceStatePending {
 		csrf = h.Sessions.CSRFToken(w, r)
 	}
-	h.renderPage(w, r, status, templates.PageDeviceConsent, templates.DeviceConsentPage{
-		Common:          h.pageCommon(csrf),
+	h.Pages.Render(w, r, status, templates.PageDeviceConsent, templates.DeviceConsentPage{
+		Common:          h.Pages.Common(csrf),
 		State:           state,
 		Client:          clientInfo(st.client, ""),
 		Scopes:          describeScopes(st.grant.Scope),
@@ -163,7 +164,7 @@ func (h *Handler) renderDevice(w http.ResponseWriter, r *http.Request, status in
 func (h *Handler) deviceAllowedByPolicy(w http.ResponseWriter, r *http.Request, st *deviceState) bool {
 	vs, err := h.grantPolicy(r.Context(), r, st.cur.User, st.client, st.grant.Scope, policy.GrantTypeDeviceCode)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return false
 	}
 	if len(vs) > 0 {
@@ -186,7 +187,7 @@ func (h *Handler) deviceConsentPage(w http.ResponseWriter, r *http.Request) {
 // the device, action=reject refuses it. The device learns the answer by
 // polling the token endpoint.
 func (h *Handler) deviceConsentSubmit(w http.ResponseWriter, r *http.Request) {
-	if !h.parsePageForm(w, r) {
+	if !h.Pages.ReadForm(w, r) {
 		return
 	}
 	st := h.loadDevice(w, r)
@@ -205,14 +206,14 @@ func (h *Handler) deviceConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		state = templates.DeviceStateRejected
 		err = h.Store.DeviceCodeGrants().Reject(r.Context(), st.grant, st.cur.Session.ID)
 	default:
-		h.htmlError(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny the device.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny the device.")
 		return
 	}
 	switch {
 	case lostTransition(err):
 		h.renderDevice(w, r, http.StatusConflict, st, templates.DeviceStateUsed)
 	case err != nil:
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 	default:
 		h.renderDevice(w, r, http.StatusOK, st, state)
 	}

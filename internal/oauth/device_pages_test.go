@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mas/internal/browsertest"
 	"mas/internal/domain"
 	"mas/internal/ratelimit"
 )
@@ -47,13 +48,13 @@ func (e *humanEnv) deviceGrantNow(id domain.ID) *domain.DeviceCodeGrant {
 func TestDeviceLinkPage(t *testing.T) {
 	for _, autoFill := range []bool{false, true} {
 		e := newHumanEnv(t, humanOptions{autoFill: autoFill})
-		res := e.browser().get("/link?code=abc123")
-		if res.status != http.StatusOK || !strings.Contains(res.body, `action="/auth/link"`) {
-			t.Fatalf("link page: %d\n%s", res.status, res.body)
+		res := e.browser().Get("/link?code=abc123")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `action="/auth/link"`) {
+			t.Fatalf("link page: %d\n%s", res.Status, res.Body)
 		}
-		prefilled := strings.Contains(res.body, `name="code" value="ABC123"`)
+		prefilled := strings.Contains(res.Body, `name="code" value="ABC123"`)
 		if prefilled != autoFill {
-			t.Errorf("auto-fill %v: prefilled %v\n%s", autoFill, prefilled, res.body)
+			t.Errorf("auto-fill %v: prefilled %v\n%s", autoFill, prefilled, res.Body)
 		}
 	}
 }
@@ -68,7 +69,7 @@ func TestDeviceLinkFindsGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := e.browser()
-	token := csrfOf(t, b.get("/link"))
+	token := browsertest.CSRFOf(t, b.Get("/link"))
 
 	tests := []struct {
 		code   string
@@ -82,22 +83,22 @@ func TestDeviceLinkFindsGrant(t *testing.T) {
 		{"", http.StatusBadRequest, ""},
 	}
 	for _, tt := range tests {
-		res := b.post("/link", url.Values{"csrf": {token}, "code": {tt.code}})
-		if res.status != tt.status || res.location != tt.target {
-			t.Errorf("code %q: %d %q\n%s", tt.code, res.status, res.location, res.body)
+		res := b.Post("/link", url.Values{"csrf": {token}, "code": {tt.code}})
+		if res.Status != tt.status || res.Location != tt.target {
+			t.Errorf("code %q: %d %q\n%s", tt.code, res.Status, res.Location, res.Body)
 		}
-		if tt.status == http.StatusBadRequest && !strings.Contains(res.body, `class="error"`) {
+		if tt.status == http.StatusBadRequest && !strings.Contains(res.Body, `class="error"`) {
 			t.Errorf("code %q: no error on the form", tt.code)
 		}
 	}
-	if res := b.post("/link", url.Values{"code": {"ABC123"}}); res.status != http.StatusForbidden {
-		t.Errorf("without CSRF: %d", res.status)
+	if res := b.Post("/link", url.Values{"code": {"ABC123"}}); res.Status != http.StatusForbidden {
+		t.Errorf("without CSRF: %d", res.Status)
 	}
 
 	exhaust(e.h.Limits.DeviceCodeLinkPerIP, ratelimit.RequesterKey(netip.Addr{}))
-	res := b.post("/link", url.Values{"csrf": {token}, "code": {"ABC123"}})
-	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
-		t.Errorf("rate limited: %d %v", res.status, res.header)
+	res := b.Post("/link", url.Values{"csrf": {token}, "code": {"ABC123"}})
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("rate limited: %d %v", res.Status, res.Header)
 	}
 }
 
@@ -110,47 +111,47 @@ func TestDeviceConsentApprove(t *testing.T) {
 	path := "/device/" + g.ID.String()
 
 	// Not logged in: to the login page, and back here afterwards.
-	res := b.get(path)
+	res := b.Get(path)
 	wantLogin := "/auth/login?id=" + g.ID.String() + "&kind=continue_device_code_grant"
-	if res.status != http.StatusSeeOther || res.location != wantLogin {
-		t.Fatalf("without session: %d %q", res.status, res.location)
+	if res.Status != http.StatusSeeOther || res.Location != wantLogin {
+		t.Fatalf("without session: %d %q", res.Status, res.Location)
 	}
-	login := b.get(res.location)
-	res = b.post(wantLogin, url.Values{"csrf": {csrfOf(t, login)}, "username": {"alice"}, "password": {"pw"}})
-	if res.location != "/auth"+path {
-		t.Fatalf("after login: %q", res.location)
+	login := b.Get(res.Location)
+	res = b.Post(wantLogin, url.Values{"csrf": {browsertest.CSRFOf(t, login)}, "username": {"alice"}, "password": {"pw"}})
+	if res.Location != "/auth"+path {
+		t.Fatalf("after login: %q", res.Location)
 	}
 
-	page := b.get(path)
+	page := b.Get(path)
 	for _, want := range []string{"Test Client", "ABC123", "192.0.2.7", "CouchClient/1.0", "TVDEVICE01", `value="consent"`, `value="reject"`, "@alice:example.com"} {
-		if !strings.Contains(page.body, want) {
+		if !strings.Contains(page.Body, want) {
 			t.Errorf("device consent page lacks %q", want)
 		}
 	}
-	if page.status != http.StatusOK {
-		t.Fatalf("device consent page: %d\n%s", page.status, page.body)
+	if page.Status != http.StatusOK {
+		t.Fatalf("device consent page: %d\n%s", page.Status, page.Body)
 	}
-	token := csrfOf(t, page)
-	if res := b.post(path, url.Values{"action": {"consent"}}); res.status != http.StatusForbidden {
-		t.Errorf("without CSRF: %d", res.status)
+	token := browsertest.CSRFOf(t, page)
+	if res := b.Post(path, url.Values{"action": {"consent"}}); res.Status != http.StatusForbidden {
+		t.Errorf("without CSRF: %d", res.Status)
 	}
-	res = b.post(path, url.Values{"csrf": {token}, "action": {"consent"}})
-	if res.status != http.StatusOK || !strings.Contains(res.body, "Device allowed") {
-		t.Fatalf("consent: %d\n%s", res.status, res.body)
+	res = b.Post(path, url.Values{"csrf": {token}, "action": {"consent"}})
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Device allowed") {
+		t.Fatalf("consent: %d\n%s", res.Status, res.Body)
 	}
 	got := e.deviceGrantNow(g.ID)
-	if got.Stage() != "fulfilled" || got.BrowserSessionID == nil {
+	if got.Stage() != domain.StageFulfilled || got.BrowserSessionID == nil {
 		t.Errorf("grant after consent: %+v", got)
 	}
 
 	// Answered: the page says so, and a second answer changes nothing.
-	if res := b.get(path); res.status != http.StatusConflict || !strings.Contains(res.body, "already used") {
-		t.Errorf("answered grant page: %d\n%s", res.status, res.body)
+	if res := b.Get(path); res.Status != http.StatusConflict || !strings.Contains(res.Body, "already used") {
+		t.Errorf("answered grant page: %d\n%s", res.Status, res.Body)
 	}
-	if res := b.post(path, url.Values{"csrf": {token}, "action": {"reject"}}); res.status != http.StatusConflict {
-		t.Errorf("second answer: %d", res.status)
+	if res := b.Post(path, url.Values{"csrf": {token}, "action": {"reject"}}); res.Status != http.StatusConflict {
+		t.Errorf("second answer: %d", res.Status)
 	}
-	if got := e.deviceGrantNow(g.ID); got.Stage() != "fulfilled" {
+	if got := e.deviceGrantNow(g.ID); got.Stage() != domain.StageFulfilled {
 		t.Errorf("grant stage %s", got.Stage())
 	}
 }
@@ -161,15 +162,15 @@ func TestDeviceConsentReject(t *testing.T) {
 	g := e.deviceGrant(c, "ABC123", deviceScope)
 	b := loggedIn(t, e, "alice")
 	path := "/device/" + g.ID.String()
-	res := b.post(path, url.Values{"csrf": {csrfOf(t, b.get(path))}, "action": {"reject"}})
-	if res.status != http.StatusOK || !strings.Contains(res.body, "Device denied") {
-		t.Fatalf("reject: %d\n%s", res.status, res.body)
+	res := b.Post(path, url.Values{"csrf": {browsertest.CSRFOf(t, b.Get(path))}, "action": {"reject"}})
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Device denied") {
+		t.Fatalf("reject: %d\n%s", res.Status, res.Body)
 	}
-	if got := e.deviceGrantNow(g.ID); got.Stage() != "rejected" || got.BrowserSessionID == nil {
+	if got := e.deviceGrantNow(g.ID); got.Stage() != domain.StageRejected || got.BrowserSessionID == nil {
 		t.Errorf("grant after reject: %+v", got)
 	}
-	if res := b.post(path, url.Values{"csrf": {csrfOf(t, b.get("/"))}, "action": {"dance"}}); res.status != http.StatusConflict {
-		t.Errorf("answer after reject: %d", res.status)
+	if res := b.Post(path, url.Values{"csrf": {browsertest.CSRFOf(t, b.Get("/"))}, "action": {"dance"}}); res.Status != http.StatusConflict {
+		t.Errorf("answer after reject: %d", res.Status)
 	}
 }
 
@@ -179,23 +180,23 @@ func TestDeviceConsentExpired(t *testing.T) {
 	g := e.deviceGrant(c, "ABC123", deviceScope)
 	b := loggedIn(t, e, "alice")
 	path := "/device/" + g.ID.String()
-	if res := b.get(path); res.status != http.StatusOK {
-		t.Fatalf("fresh grant: %d", res.status)
+	if res := b.Get(path); res.Status != http.StatusOK {
+		t.Fatalf("fresh grant: %d", res.Status)
 	}
 	e.clock.Advance(21 * time.Minute)
-	token := csrfOf(t, b.get("/")) // the page's own token expired meanwhile
-	if res := b.get(path); res.status != http.StatusGone || !strings.Contains(res.body, "This code has expired") {
-		t.Errorf("expired page: %d\n%s", res.status, res.body)
+	token := browsertest.CSRFOf(t, b.Get("/")) // the page's own token expired meanwhile
+	if res := b.Get(path); res.Status != http.StatusGone || !strings.Contains(res.Body, "This code has expired") {
+		t.Errorf("expired page: %d\n%s", res.Status, res.Body)
 	}
-	if res := b.post(path, url.Values{"csrf": {token}, "action": {"consent"}}); res.status != http.StatusGone {
-		t.Errorf("consent to an expired grant: %d", res.status)
+	if res := b.Post(path, url.Values{"csrf": {token}, "action": {"consent"}}); res.Status != http.StatusGone {
+		t.Errorf("consent to an expired grant: %d", res.Status)
 	}
-	if got := e.deviceGrantNow(g.ID); got.Stage() != "pending" {
+	if got := e.deviceGrantNow(g.ID); got.Stage() != domain.StagePending {
 		t.Errorf("grant stage %s", got.Stage())
 	}
 	for _, p := range []string{"/device/nope", "/device/01ARZ3NDEKTSV4RRFFQ69G5FAV"} {
-		if res := b.get(p); res.status != http.StatusNotFound {
-			t.Errorf("%s: %d", p, res.status)
+		if res := b.Get(p); res.Status != http.StatusNotFound {
+			t.Errorf("%s: %d", p, res.Status)
 		}
 	}
 }
@@ -207,15 +208,15 @@ func TestDeviceConsentPolicyViolation(t *testing.T) {
 	g := e.deviceGrant(c, "ABC123", []string{"openid", "urn:matrix:client:device:TVDEVICE01"})
 	b := loggedIn(t, e, "alice")
 	path := "/device/" + g.ID.String()
-	page := b.get(path)
-	if page.status != http.StatusForbidden || !strings.Contains(page.body, "device scopes are only allowed when the client-server API scope is requested") {
-		t.Fatalf("policy page: %d\n%s", page.status, page.body)
+	page := b.Get(path)
+	if page.Status != http.StatusForbidden || !strings.Contains(page.Body, "device scopes are only allowed when the client-server API scope is requested") {
+		t.Fatalf("policy page: %d\n%s", page.Status, page.Body)
 	}
-	res := b.post(path, url.Values{"csrf": {csrfOf(t, page)}, "action": {"consent"}})
-	if res.status != http.StatusForbidden {
-		t.Errorf("consent despite policy: %d", res.status)
+	res := b.Post(path, url.Values{"csrf": {browsertest.CSRFOf(t, page)}, "action": {"consent"}})
+	if res.Status != http.StatusForbidden {
+		t.Errorf("consent despite policy: %d", res.Status)
 	}
-	if got := e.deviceGrantNow(g.ID); got.Stage() != "pending" {
+	if got := e.deviceGrantNow(g.ID); got.Stage() != domain.StagePending {
 		t.Errorf("grant stage %s", got.Stage())
 	}
 }

@@ -116,10 +116,8 @@ func (h *Handler) providerMetadata() *providerMetadata {
 		grants = append(grants, grantTypeDeviceCode)
 		deviceEndpoint = u.Absolute(routes.OAuth2DeviceAuthorization)
 	}
+	// prompt=create is advertised once registration pages exist.
 	prompts := []string{"login"}
-	if h.Settings.PasswordRegistrationEnabled {
-		prompts = append(prompts, "create")
-	}
 
 	return &providerMetadata{
 		Issuer:                            u.Issuer(),

@@ -40,15 +40,14 @@ const regDiscoveryFull = `{
   "claims_parameter_supported": false,
   "request_parameter_supported": false,
   "request_uri_parameter_supported": false,
-  "prompt_values_supported": ["login", "create"],
+  "prompt_values_supported": ["login"],
   "device_authorization_endpoint": "https://auth.example.com/oauth2/device",
   "org.matrix.matrix-authentication-service.graphql_endpoint": "https://auth.example.com/graphql",
   "account_management_uri": "https://auth.example.com/account/",
   "account_management_actions_supported": ["org.matrix.profile", "org.matrix.devices_list", "org.matrix.device_view", "org.matrix.device_delete", "org.matrix.cross_signing_reset", "org.matrix.sessions_list", "org.matrix.session_view", "org.matrix.session_end"]
 }`
 
-// regDiscoveryMinimal is regDiscoveryFull without the device grant and
-// without prompt=create.
+// regDiscoveryMinimal is regDiscoveryFull without the device grant.
 const regDiscoveryMinimal = `{
   "issuer": "https://auth.example.com/",
   "authorization_endpoint": "https://auth.example.com/authorize",
@@ -90,8 +89,8 @@ func TestDiscoveryDocument(t *testing.T) {
 		opts []regOption
 		want string
 	}{
-		{"device grant and registration enabled", nil, regDiscoveryFull},
-		{"device grant and registration disabled", []regOption{withDeviceCodeDisabled(), withPasswordRegistrationDisabled()}, regDiscoveryMinimal},
+		{"device grant enabled", nil, regDiscoveryFull},
+		{"device grant disabled", []regOption{withDeviceCodeDisabled()}, regDiscoveryMinimal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

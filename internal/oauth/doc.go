@@ -5,5 +5,6 @@
 // revocation, userinfo and the device authorization grant.
 //
 // Protocol errors are values (*Error) written in exactly one place
-// (writeError / redirectError); handlers never format error JSON by hand.
+// (writeError for JSON answers, deliverError for authorization responses
+// sent back to the client); handlers never format error JSON by hand.
 package oauth

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // maxFormBytes bounds request bodies of the form-encoded endpoints; real
@@ -27,4 +29,42 @@ func parseForm(w http.ResponseWriter, r *http.Request) *Error {
 		return newError(ErrInvalidRequest, 0, "the request body is not a valid form")
 	}
 	return nil
+}
+
+// formParam returns a form parameter that may be absent. RFC 6749 §3.2
+// forbids repeating a parameter, so a repetition is an invalid_request
+// rather than a silent choice of one value.
+func formParam(form url.Values, name string) (string, *Error) {
+	switch v := form[name]; len(v) {
+	case 0:
+		return "", nil
+	case 1:
+		return v[0], nil
+	default:
+		return "", newError(ErrInvalidRequest, 0, "the "+name+" parameter is repeated")
+	}
+}
+
+// requiredFormParam is formParam for a parameter that must be present and
+// non-empty.
+func requiredFormParam(form url.Values, name string) (string, *Error) {
+	v, e := formParam(form, name)
+	if e != nil {
+		return "", e
+	}
+	if v == "" {
+		return "", newError(ErrInvalidRequest, 0, "the "+name+" parameter is missing")
+	}
+	return v, nil
+}
+
+// bearerToken extracts the credential of an "Authorization: Bearer"
+// header. The scheme name is case-insensitive (RFC 9110 §11.1).
+func bearerToken(r *http.Request) (token string, present bool) {
+	auth := r.Header.Get("Authorization")
+	scheme, rest, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/requestctx"
 	"mas/internal/store"
 )
 
@@ -55,12 +56,12 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 	}
 	now := h.Clock.Now()
 	switch grant.Stage() {
-	case "exchanged":
+	case domain.StageExchanged:
 		if e := h.endReplayedCodeSession(ctx, grant, now); e != nil {
 			return nil, e
 		}
 		return nil, invalidGrant("the authorization code was already used")
-	case "fulfilled":
+	case domain.StageFulfilled:
 	default: // pending or cancelled: the user never consented
 		return nil, invalidGrant("the authorization code is not valid")
 	}
@@ -124,7 +125,7 @@ func (h *Handler) endReplayedCodeSession(ctx context.Context, grant *domain.Auth
 	if err != nil {
 		return h.serverFault(ctx, "ending the session of a replayed authorization code", err)
 	}
-	h.tokenLogger(ctx).WarnContext(ctx, "authorization code replayed: session ended",
+	requestctx.Logger(ctx).WarnContext(ctx, "authorization code replayed: session ended",
 		"grant", grant.ID, "session", *grant.SessionID)
 	return nil
 }

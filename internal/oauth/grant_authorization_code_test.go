@@ -90,7 +90,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 	}
 	exchanged, err := e.db.AuthorizationGrants().Lookup(context.Background(), g.ID)
 	e.must(err)
-	if exchanged.Stage() != "exchanged" || exchanged.SessionID == nil || *exchanged.SessionID != s.ID {
+	if exchanged.Stage() != domain.StageExchanged || exchanged.SessionID == nil || *exchanged.SessionID != s.ID {
 		t.Fatalf("grant after exchange = %+v", exchanged)
 	}
 
@@ -282,7 +282,7 @@ func TestAuthorizationCodeHomeserverFailure(t *testing.T) {
 	}
 	stored, err := e.db.AuthorizationGrants().Lookup(context.Background(), g.ID)
 	e.must(err)
-	if stored.Stage() != "fulfilled" {
+	if stored.Stage() != domain.StageFulfilled {
 		t.Fatalf("grant stage = %s after a failed exchange", stored.Stage())
 	}
 
@@ -313,7 +313,7 @@ func TestCheckRedirectURI(t *testing.T) {
 	for _, tc := range []struct {
 		grant *domain.AuthorizationGrant
 		sent  string
-		code  string
+		code  ErrorCode
 	}{
 		{explicit, "https://a/cb", ""},
 		{explicit, "", ErrInvalidRequest},
@@ -323,7 +323,7 @@ func TestCheckRedirectURI(t *testing.T) {
 		{implicit, "https://b/cb", ErrInvalidGrant},
 	} {
 		e := checkRedirectURI(tc.grant, tc.sent)
-		got := ""
+		var got ErrorCode
 		if e != nil {
 			got = e.Code
 		}

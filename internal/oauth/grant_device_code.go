@@ -38,11 +38,11 @@ func (g deviceCodeGrant) exchange(ctx context.Context, r *http.Request, client *
 		return nil, newError(ErrExpiredToken, http.StatusForbidden, "the device code has expired")
 	}
 	switch grant.Stage() {
-	case "pending":
+	case domain.StagePending:
 		return nil, newError(ErrAuthorizationPending, http.StatusForbidden, "the user has not answered yet")
-	case "rejected":
+	case domain.StageRejected:
 		return nil, newError(ErrAccessDenied, http.StatusForbidden, "the user denied the request")
-	case "exchanged":
+	case domain.StageExchanged:
 		return nil, invalidGrant("the device code was already used")
 	}
 	return h.issueSession(ctx, r, approvedGrant{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/requestctx"
 	"mas/internal/store"
 )
 
@@ -147,7 +148,7 @@ func (h *Handler) lostRefreshSuccessor(ctx context.Context, old *domain.RefreshT
 			return nil, replayed
 		}
 	}
-	h.tokenLogger(ctx).InfoContext(ctx, "refresh token reused before its successor was used: reissuing",
+	requestctx.Logger(ctx).InfoContext(ctx, "refresh token reused before its successor was used: reissuing",
 		"refresh_token", old.ID, "successor", next.ID)
 	return next, nil
 }

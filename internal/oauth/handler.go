@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -11,13 +10,12 @@ import (
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
 	"mas/internal/keys"
-	"mas/internal/passwords"
+	"mas/internal/pages"
 	"mas/internal/policy"
 	"mas/internal/ratelimit"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
-	"mas/internal/templates"
 )
 
 // Settings are the configuration values the protocol depends on.
@@ -31,10 +29,6 @@ type Settings struct {
 	// DeviceCodeAutoFill puts the user code in verification_uri_complete
 	// and honours ?code= on /link (oauth.device_code_user_code_auto_fill_enabled).
 	DeviceCodeAutoFill bool
-	// PasswordRegistrationEnabled advertises prompt=create.
-	PasswordRegistrationEnabled bool
-	// ServiceName is shown on pages (branding.service_name).
-	ServiceName string
 }
 
 // Handler serves the OAuth 2.0 endpoints. Every dependency is explicit.
@@ -44,14 +38,12 @@ type Handler struct {
 	Encrypter  *encrypt.Encrypter
 	Homeserver homeserver.Connection
 	Policy     *policy.Engine
-	Passwords  *passwords.Manager
 	Limits     *ratelimit.Set
 	Sessions   *session.Manager
-	Templates  *templates.Templates
+	Pages      *pages.Renderer
 	URLs       *routes.URLBuilder
 	Clock      clock.Clock
 	Rand       io.Reader
-	Logger     *slog.Logger
 	Settings   Settings
 
 	clientKeysOnce sync.Once

@@ -363,3 +363,6 @@ func isScopeToken(s string) bool {
 	}
 	return true
 }
+
+// clientIDLegacy is the client_id compat sessions introspect with.
+const clientIDLegacy = "legacy"

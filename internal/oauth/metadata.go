@@ -117,7 +117,7 @@ type clientMetadata map[string]any
 
 // metadataError is a registration request the server refuses; code is
 // invalid_client_metadata or invalid_redirect_uri.
-func metadataError(code, format string, args ...any) *Error {
+func metadataError(code ErrorCode, format string, args ...any) *Error {
 	return newError(code, 0, fmt.Sprintf(format, args...))
 }
 

@@ -26,7 +26,6 @@ import (
 	"mas/internal/encrypt"
 	"mas/internal/keys"
 	"mas/internal/policy"
-	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/store"
 	"mas/internal/testdb"
@@ -39,17 +38,17 @@ const regPublicBase = "https://auth.example.com/"
 var regStart = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
 type regEnv struct {
-	t     *testing.T
-	h     *Handler
-	srv   *httptest.Server
-	store store.Store
-	clock *clocktest.Fake
+	t      *testing.T
+	h      *Handler
+	srv    *httptest.Server
+	store  store.Store
+	clock  *clocktest.Fake
+	logger *slog.Logger // the request logger; tests may swap it
 }
 
 type regOptions struct {
 	policyData         string
 	deviceCodeDisabled bool
-	registrationOff    bool
 }
 
 type regOption func(*regOptions)
@@ -59,10 +58,6 @@ func withPolicyData(data string) regOption {
 }
 
 func withDeviceCodeDisabled() regOption { return func(o *regOptions) { o.deviceCodeDisabled = true } }
-
-func withPasswordRegistrationDisabled() regOption {
-	return func(o *regOptions) { o.registrationOff = true }
-}
 
 // regServerKeys loads fixed keys (an RSA and a P-256 key) so that the
 // published JWKS and algorithms are stable.
@@ -113,10 +108,8 @@ func newRegEnv(t *testing.T, opts ...regOption) *regEnv {
 		URLs:      urls,
 		Clock:     clk,
 		Rand:      rand.Reader,
-		Logger:    slog.New(slog.DiscardHandler),
 		Settings: Settings{
-			DeviceCodeGrantEnabled:      !o.deviceCodeDisabled,
-			PasswordRegistrationEnabled: !o.registrationOff,
+			DeviceCodeGrantEnabled: !o.deviceCodeDisabled,
 		},
 	}
 	mux := http.NewServeMux()
@@ -129,11 +122,10 @@ func newRegEnv(t *testing.T, opts ...regOption) *regEnv {
 	for _, p := range []string{routes.OAuth2Token, routes.OAuth2Introspection, routes.OAuth2Revocation} {
 		mux.HandleFunc("POST "+p, h.regClientAuthProbe)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(requestctx.WithLogger(r.Context(), h.Logger)))
-	}))
-	t.Cleanup(srv.Close)
-	return &regEnv{t: t, h: h, srv: srv, store: st, clock: clk}
+	e := &regEnv{t: t, h: h, store: st, clock: clk, logger: slog.New(slog.DiscardHandler)}
+	e.srv = httptest.NewServer(withLogger(mux, func() *slog.Logger { return e.logger }))
+	t.Cleanup(e.srv.Close)
+	return e
 }
 
 // regClientAuthProbe authenticates the client and answers with its ID.
@@ -263,13 +255,13 @@ func (e *regEnv) lookupClient(id string) *domain.Client {
 }
 
 // wantOAuthError checks an RFC 6749 / 7591 error response.
-func wantOAuthError(t *testing.T, res regResponse, status int, code, descContains string) {
+func wantOAuthError(t *testing.T, res regResponse, status int, code ErrorCode, descContains string) {
 	t.Helper()
 	if res.status != status {
 		t.Fatalf("status = %d, want %d\n%s", res.status, status, res.body)
 	}
 	m := res.json(t)
-	if m["error"] != code {
+	if m["error"] != string(code) {
 		t.Fatalf("error = %v, want %s\n%s", m["error"], code, res.body)
 	}
 	desc, _ := m["error_description"].(string)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"net/http"
 
+	"mas/internal/pages"
 	"mas/internal/routes"
 	"mas/internal/session"
 )
@@ -14,5 +15,5 @@ func (h *Handler) redirectToLogin(w http.ResponseWriter, r *http.Request, action
 	if loginHint != "" {
 		q.Set("login_hint", loginHint)
 	}
-	h.seeOther(w, r, h.URLs.RelativeWithQuery(routes.Login, q))
+	pages.SeeOther(w, r, h.URLs.RelativeWithQuery(routes.Login, q))
 }

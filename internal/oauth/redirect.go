@@ -40,7 +40,7 @@ type responseParam struct{ key, value string }
 
 // deliverError delivers an authorization error to the client.
 func (h *Handler) deliverError(w http.ResponseWriter, r *http.Request, cb responseTarget, e *Error) {
-	params := []responseParam{{"error", e.Code}}
+	params := []responseParam{{"error", string(e.Code)}}
 	if e.Description != "" {
 		params = append(params, responseParam{"error_description", e.Description})
 	}
@@ -62,14 +62,14 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, cb responseTar
 	case responseModeFormPost:
 		action, err := formPostAction(cb.redirectURI)
 		if err != nil {
-			h.internalError(w, r, err)
+			h.Pages.InternalError(w, r, err)
 			return
 		}
-		page := templates.FormPostPage{Common: h.pageCommon(""), Action: action, ClientName: cb.clientName}
+		page := templates.FormPostPage{Common: h.Pages.Common(""), Action: action, ClientName: cb.clientName}
 		for _, p := range params {
 			page.Fields = append(page.Fields, templates.FormPostField{Name: p.key, Value: p.value})
 		}
-		h.renderPage(w, r, http.StatusOK, templates.PageFormPost, page)
+		h.Pages.Render(w, r, http.StatusOK, templates.PageFormPost, page)
 	case responseModeFragment:
 		http.Redirect(w, r, cb.redirectURI+"#"+encodeParams(params), http.StatusSeeOther)
 	default:

@@ -27,7 +27,7 @@ func TestRegistrationRejects(t *testing.T) {
 		policy string
 		body   string
 		status int
-		code   string
+		code   ErrorCode
 		desc   string
 	}{
 		// Request shape.

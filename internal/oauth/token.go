@@ -3,8 +3,10 @@ package oauth
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"mas/internal/domain"
+	"mas/internal/tokens"
 )
 
 // tokenResponse is the RFC 6749 §5.1 success body.
@@ -93,4 +95,33 @@ func unauthorizedGrantType(grantType string) *Error {
 // invalidGrant is a 400 invalid_grant with a description.
 func invalidGrant(description string) *Error {
 	return newError(ErrInvalidGrant, 0, description)
+}
+
+// defaultAccessTokenTTL applies when Settings.AccessTokenTTL is unset
+// (experimental.access_token_ttl defaults to five minutes).
+const defaultAccessTokenTTL = 5 * time.Minute
+
+// tokenTTL is the lifetime of the OAuth access tokens issued now.
+func (h *Handler) tokenTTL() time.Duration {
+	if h.Settings.AccessTokenTTL > 0 {
+		return h.Settings.AccessTokenTTL
+	}
+	return defaultAccessTokenTTL
+}
+
+// unixSeconds is an instant as a JWT/introspection NumericDate.
+func unixSeconds(t time.Time) *int64 {
+	s := t.Unix()
+	return &s
+}
+
+// newTokenPair mints the strings of an access and a refresh token.
+func (h *Handler) newTokenPair() (access, refresh string, err error) {
+	if access, err = tokens.Generate(tokens.AccessToken, h.Rand); err != nil {
+		return "", "", err
+	}
+	if refresh, err = tokens.Generate(tokens.RefreshToken, h.Rand); err != nil {
+		return "", "", err
+	}
+	return access, refresh, nil
 }

@@ -74,7 +74,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		name   string
 		form   func(e *tokenEnv) url.Values
 		status int
-		code   string
+		code   ErrorCode
 	}{
 		{"missing grant_type", func(e *tokenEnv) url.Values {
 			return url.Values{"client_id": {e.client().ID.String()}}

@@ -27,14 +27,14 @@ type signedUserInfo struct {
 
 // Resource-server error codes (RFC 6750 §3.1).
 const (
-	bearerInvalidToken      = "invalid_token"
-	bearerInsufficientScope = "insufficient_scope"
+	bearerInvalidToken      ErrorCode = "invalid_token"
+	bearerInsufficientScope ErrorCode = "insufficient_scope"
 )
 
 // bearerError is a 401 carrying an RFC 6750 §3 challenge.
-func bearerError(code, description string) *Error {
+func bearerError(code ErrorCode, description string) *Error {
 	e := newError(code, http.StatusUnauthorized, description)
-	e.WWWAuthenticate = `Bearer error="` + code + `"`
+	e.WWWAuthenticate = `Bearer error="` + string(code) + `"`
 	if description != "" {
 		e.WWWAuthenticate += `, error_description="` + description + `"`
 	}

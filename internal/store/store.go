@@ -95,6 +95,10 @@ func WithTx(ctx context.Context, s Store, fn func(tx Tx) error) error {
 	return tx.Commit()
 }
 
+// MaxJobAttempts matches upstream: a job is retried with exponential
+// backoff and given up after ten attempts.
+const MaxJobAttempts = 10
+
 // JobQueue enqueues side effects. Inside a Tx the job becomes visible to
 // workers only if the transaction commits.
 type JobQueue interface {

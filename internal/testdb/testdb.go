@@ -15,6 +15,15 @@
 // concurrent test processes share it: see pgtest.SharedTemplate. A change
 // to the migrations gets a new template; old ones stay on the test server
 // until dropped by hand.
+//
+// On SQLite every store is likewise a byte copy of a migrated template,
+// built once per test process: migrating costs tens of milliseconds of SQL
+// parsing per store, writing the copy well under one. The template is
+// migrated in a scratch directory, checkpointed and closed so that the main
+// file holds everything, read into memory and its directory removed at
+// once; each test then gets the bytes as a file in its own temporary
+// directory, opened through sqlite.Open like any database so that the
+// DSN's pragmas apply, and already up to date for Migrate.
 package testdb
 
 import (
@@ -82,14 +91,20 @@ func OpenBackend(t testing.TB, backend string, clk clock.Clock) (store.Store, ri
 	ids := domain.NewIDGenerator(rand.Reader)
 	switch backend {
 	case SQLite:
-		s, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "mas.db"), Clock: clk, IDs: ids})
+		image, err := sqliteTemplate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "mas.db")
+		if err := os.WriteFile(path, image, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Opened like any database, so the DSN's pragmas apply to the copy.
+		s, err := sqlite.Open(ctx, sqlite.Options{Path: path, Clock: clk, IDs: ids})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
 		return s, s.RiverDriver()
 	case Postgres:
 		tmpl, err := postgresTemplate()
@@ -121,6 +136,64 @@ func DB(t testing.TB, s store.Store) *sql.DB {
 		t.Fatalf("testdb: %T has no database handle", s)
 	}
 	return h.DB()
+}
+
+var sqliteTmpl struct {
+	once  sync.Once
+	image []byte
+	err   error
+}
+
+// sqliteTemplate returns the bytes of a migrated SQLite database, built on
+// first use in this process. Keeping the bytes rather than the file lets
+// the build remove its directory at once: a helper has no hook at process
+// exit.
+func sqliteTemplate() ([]byte, error) {
+	sqliteTmpl.once.Do(func() {
+		sqliteTmpl.image, sqliteTmpl.err = buildSQLiteTemplate()
+	})
+	return sqliteTmpl.image, sqliteTmpl.err
+}
+
+func buildSQLiteTemplate() (image []byte, err error) {
+	dir, err := os.MkdirTemp("", "mas-testdb-")
+	if err != nil {
+		return nil, fmt.Errorf("testdb: sqlite template: %w", err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(dir); rmErr != nil && err == nil {
+			err = fmt.Errorf("testdb: sqlite template: %w", rmErr)
+		}
+	}()
+	path := filepath.Join(dir, "mas.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, sqlite.Options{Path: path, Clock: clock.System{}, IDs: domain.NewIDGenerator(rand.Reader)})
+	if err != nil {
+		return nil, fmt.Errorf("testdb: sqlite template: %w", err)
+	}
+	_, err = s.Migrate(ctx)
+	if err == nil {
+		// The migrations sit in the write-ahead log until checkpointed, and
+		// only the main file is copied.
+		_, err = s.DB().ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	if closeErr := s.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("testdb: sqlite template: %w", err)
+	}
+	// Closing the last connection checkpoints again and deletes the log; a
+	// log with content left behind would mean the copy misses part of the
+	// schema.
+	if fi, statErr := os.Stat(path + "-wal"); statErr == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("testdb: sqlite template: %s-wal still holds %d bytes after checkpoint", path, fi.Size())
+	}
+	image, err = os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("testdb: sqlite template: %w", err)
+	}
+	return image, nil
 }
 
 var template struct {

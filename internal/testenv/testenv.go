@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -151,22 +149,6 @@ func New(t testing.TB, opts Options) *Env {
 
 // URL returns the absolute URL of a route path ("/login").
 func (e *Env) URL(path string) string { return strings.TrimSuffix(e.BaseURL, "/") + path }
-
-// Browser returns an HTTP client with a cookie jar that does not follow
-// redirects, so tests can inspect each step.
-func (e *Env) Browser() *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	return &http.Client{
-		Jar:     jar,
-		Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
 
 // CreateUser registers a user with a password, as the CLI does, and waits
 // until the provisioning job has created it on the homeserver.

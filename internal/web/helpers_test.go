@@ -3,19 +3,18 @@ package web_test
 import (
 	"context"
 	"crypto/rand"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
+	"mas/internal/browsertest"
 	"mas/internal/clock/clocktest"
 	"mas/internal/domain"
 	"mas/internal/encrypt"
+	"mas/internal/login"
+	"mas/internal/pages"
 	"mas/internal/passwords"
 	"mas/internal/ratelimit"
 	"mas/internal/routes"
@@ -89,8 +88,9 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	e.limits = newLimits(t, clk)
 	e.h = &web.Handler{
-		Store: s, Sessions: sessions, Passwords: pw, Limits: e.limits, Templates: tpl, URLs: e.urls, Clock: clk,
-		Settings: web.Settings{ServiceName: "Test MAS", ServerName: serverName, PasswordRegistrationEnabled: true},
+		Store: s, Sessions: sessions, URLs: e.urls, Clock: clk,
+		Pages: &pages.Renderer{Templates: tpl, URLs: e.urls, ServiceName: "Test MAS", CSRF: sessions},
+		Login: &login.Checker{Store: s, Passwords: pw, Limits: e.limits, ServerName: serverName},
 	}
 	e.h.Mount(mux)
 	return e
@@ -106,7 +106,7 @@ func (e *env) user(name, password string) *domain.User {
 		e.t.Fatal(err)
 	}
 	if password != "" {
-		version, hash, err := e.h.Passwords.Hash(ctx, password)
+		version, hash, err := e.h.Login.Passwords.Hash(ctx, password)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -117,95 +117,17 @@ func (e *env) user(name, password string) *domain.User {
 	return u
 }
 
-// browser is a cookie-keeping client that does not follow redirects.
-type browser struct {
-	e      *env
-	client *http.Client
-}
+// browser is a fresh browser for the pages under /auth/.
+func (e *env) browser() *browsertest.Browser { return browsertest.New(e.t, e.srv.URL+"/auth/") }
 
-func (e *env) browser() *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &browser{e: e, client: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
-
-type response struct {
-	status   int
-	location string
-	body     string
-	header   http.Header
-}
-
-func (b *browser) do(req *http.Request) response {
-	b.e.t.Helper()
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, location: res.Header.Get("Location"), body: string(body), header: res.Header}
-}
-
-// get fetches a path below the public base ("/login?x=y").
-func (b *browser) get(path string) response {
-	b.e.t.Helper()
-	req, err := http.NewRequest("GET", b.e.srv.URL+"/auth"+path, nil)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	return b.do(req)
-}
-
-func (b *browser) post(path string, form url.Values) response {
-	b.e.t.Helper()
-	req, err := http.NewRequest("POST", b.e.srv.URL+"/auth"+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// csrf loads path and returns the CSRF token of its form.
-func (b *browser) csrf(path string) string {
-	b.e.t.Helper()
-	res := b.get(path)
-	m := csrfField.FindStringSubmatch(res.body)
-	if m == nil {
-		b.e.t.Fatalf("GET %s: no CSRF field in (status %d):\n%s", path, res.status, res.body)
-	}
-	return m[1]
-}
-
-// login logs in through the form and checks it worked.
-func (b *browser) login(username, password string) response {
-	b.e.t.Helper()
-	res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {username}, "password": {password}})
-	if res.status != http.StatusSeeOther {
-		b.e.t.Fatalf("login as %s: status %d\n%s", username, res.status, res.body)
+// logIn logs in through the form and checks it worked.
+func logIn(t *testing.T, b *browsertest.Browser, username, password string) *browsertest.Response {
+	t.Helper()
+	res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {username}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("login as %s: status %d\n%s", username, res.Status, res.Body)
 	}
 	return res
-}
-
-func (b *browser) cookie(name string) *http.Cookie {
-	u, _ := url.Parse(b.e.srv.URL + "/auth/")
-	for _, c := range b.client.Jar.Cookies(u) {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
 }
 
 // newLimits gives the tests room for many logins from the one test client

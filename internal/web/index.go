@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"mas/internal/homeserver"
+	"mas/internal/pages"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/templates"
@@ -14,35 +15,35 @@ import (
 func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	page := templates.IndexPage{}
 	if cur != nil {
-		page.Common = h.common(h.Sessions.CSRFToken(w, r))
-		page.MXID = homeserver.MXID(cur.User.Username, h.Settings.ServerName)
+		page.Common = h.Pages.CommonWithCSRF(w, r)
+		page.MXID = homeserver.MXID(cur.User.Username, h.Login.ServerName)
 	} else {
-		page.Common = h.common("")
+		page.Common = h.Pages.Common("")
 	}
-	h.render(w, r, http.StatusOK, templates.PageIndex, page)
+	h.Pages.Render(w, r, http.StatusOK, templates.PageIndex, page)
 }
 
 // logout serves POST /logout: ends the browser session and goes to the
 // login page, keeping any post-authentication action of the form's URL.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
+	if !h.Pages.ReadForm(w, r) {
 		return
 	}
 	if err := h.Sessions.End(w, r); err != nil {
-		h.internalError(w, r, err)
+		h.Pages.InternalError(w, r, err)
 		return
 	}
 	next := session.ParsePostAuthAction(r.URL.Query())
-	seeOther(w, r, h.URLs.RelativeWithQuery(routes.Login, next.Query()))
+	pages.SeeOther(w, r, h.URLs.RelativeWithQuery(routes.Login, next.Query()))
 }
 
 // changePassword serves the well-known URL password managers use to find
 // where a password is changed.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	seeOther(w, r, h.URLs.Relative(routes.AccountPasswordChange))
+	pages.SeeOther(w, r, h.URLs.Relative(routes.AccountPasswordChange))
 }

@@ -35,11 +35,11 @@ func TestLoginUnusableHashCostsAVerification(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := e.browser()
-			form := url.Values{"csrf": {b.csrf("/login")}, "username": {u.Username}, "password": {"guess"}}
+			form := url.Values{"csrf": {b.CSRF("/login")}, "username": {u.Username}, "password": {"guess"}}
 			before := pw.Stats().Completed
-			res := b.post("/login", form)
-			if res.status != http.StatusBadRequest || !strings.Contains(res.body, "Invalid username or password.") {
-				t.Fatalf("status %d\n%s", res.status, res.body)
+			res := b.Post("/login", form)
+			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Invalid username or password.") {
+				t.Fatalf("status %d\n%s", res.Status, res.Body)
 			}
 			if ran := pw.Stats().Completed - before; ran != 1 {
 				t.Errorf("%d password computations ran, want 1 (as for an unknown user)", ran)

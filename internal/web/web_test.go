@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"mas/internal/browsertest"
 	"mas/internal/passwords"
 	"mas/internal/ratelimit"
 	"mas/internal/session"
@@ -19,28 +20,28 @@ func TestLoginAndLogout(t *testing.T) {
 	alice := e.user("alice", "correct horse")
 	b := e.browser()
 
-	res := b.get("/")
-	if res.status != http.StatusOK || !strings.Contains(res.body, "not signed in") || !strings.Contains(res.body, `href="/auth/login"`) {
-		t.Fatalf("index before login: %d\n%s", res.status, res.body)
+	res := b.Get("/")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "not signed in") || !strings.Contains(res.Body, `href="/auth/login"`) {
+		t.Fatalf("index before login: %d\n%s", res.Status, res.Body)
 	}
 
-	res = b.get("/login")
-	if res.status != http.StatusOK || !strings.Contains(res.body, `action="/auth/login"`) || res.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("login page: %d %v\n%s", res.status, res.header, res.body)
+	res = b.Get("/login")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `action="/auth/login"`) || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("login page: %d %v\n%s", res.Status, res.Header, res.Body)
 	}
 
-	res = b.login("alice", "correct horse")
-	if res.location != "/auth/" {
-		t.Errorf("after login: Location %q", res.location)
+	res = logIn(t, b, "alice", "correct horse")
+	if res.Location != "/auth/" {
+		t.Errorf("after login: Location %q", res.Location)
 	}
-	c := b.cookie(session.CookieSession)
+	c := b.Cookie(session.CookieSession)
 	if c == nil {
 		t.Fatal("no session cookie")
 	}
 
-	res = b.get("/")
-	if !strings.Contains(res.body, "@alice:example.com") {
-		t.Fatalf("index after login:\n%s", res.body)
+	res = b.Get("/")
+	if !strings.Contains(res.Body, "@alice:example.com") {
+		t.Fatalf("index after login:\n%s", res.Body)
 	}
 	sessions, err := e.store.BrowserSessions().ListActiveForUser(context.Background(), alice.ID)
 	if err != nil || len(sessions) != 1 {
@@ -52,20 +53,20 @@ func TestLoginAndLogout(t *testing.T) {
 	}
 
 	// Logging in again while logged in just moves on.
-	if res := b.get("/login"); res.status != http.StatusSeeOther || res.location != "/auth/" {
-		t.Errorf("login page while logged in: %d %q", res.status, res.location)
+	if res := b.Get("/login"); res.Status != http.StatusSeeOther || res.Location != "/auth/" {
+		t.Errorf("login page while logged in: %d %q", res.Status, res.Location)
 	}
 
 	// Logout needs the CSRF token of a page.
-	if res := b.post("/logout", url.Values{}); res.status != http.StatusForbidden {
-		t.Errorf("logout without CSRF: %d", res.status)
+	if res := b.Post("/logout", url.Values{}); res.Status != http.StatusForbidden {
+		t.Errorf("logout without CSRF: %d", res.Status)
 	}
-	res = b.post("/logout", url.Values{"csrf": {b.csrf("/")}})
-	if res.status != http.StatusSeeOther || res.location != "/auth/login" {
-		t.Fatalf("logout: %d %q", res.status, res.location)
+	res = b.Post("/logout", url.Values{"csrf": {b.CSRF("/")}})
+	if res.Status != http.StatusSeeOther || res.Location != "/auth/login" {
+		t.Fatalf("logout: %d %q", res.Status, res.Location)
 	}
-	if res := b.get("/"); !strings.Contains(res.body, "not signed in") {
-		t.Errorf("index after logout:\n%s", res.body)
+	if res := b.Get("/"); !strings.Contains(res.Body, "not signed in") {
+		t.Errorf("index after logout:\n%s", res.Body)
 	}
 	got, err := e.store.BrowserSessions().Lookup(context.Background(), sessions[0].ID)
 	if err != nil || got.Active() {
@@ -76,13 +77,13 @@ func TestLoginAndLogout(t *testing.T) {
 func TestLoginWithMatrixID(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.user("alice", "pw")
-	e.browser().login("@alice:example.com", "pw")
-	e.browser().login("ALICE", "pw") // usernames match case-insensitively
+	logIn(t, e.browser(), "@alice:example.com", "pw")
+	logIn(t, e.browser(), "ALICE", "pw") // usernames match case-insensitively
 
 	b := e.browser()
-	res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {"@alice:other.example"}, "password": {"pw"}})
-	if res.status != http.StatusBadRequest || !strings.Contains(res.body, "Invalid username or password.") {
-		t.Errorf("MXID of another server: %d\n%s", res.status, res.body)
+	res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {"@alice:other.example"}, "password": {"pw"}})
+	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Invalid username or password.") {
+		t.Errorf("MXID of another server: %d\n%s", res.Status, res.Body)
 	}
 }
 
@@ -114,15 +115,15 @@ func TestLoginFailuresAreGeneric(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := e.browser()
-			res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {tt.username}, "password": {tt.password}})
-			if res.status != tt.status || !strings.Contains(res.body, tt.message) {
-				t.Errorf("status %d\n%s", res.status, res.body)
+			res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {tt.username}, "password": {tt.password}})
+			if res.Status != tt.status || !strings.Contains(res.Body, tt.message) {
+				t.Errorf("status %d\n%s", res.Status, res.Body)
 			}
-			if b.cookie(session.CookieSession) != nil {
+			if b.Cookie(session.CookieSession) != nil {
 				t.Error("a failed login set a session cookie")
 			}
 			// The form comes back with the username, never the password.
-			if tt.password != "" && strings.Contains(res.body, `value="`+tt.password+`"`) {
+			if tt.password != "" && strings.Contains(res.Body, `value="`+tt.password+`"`) {
 				t.Error("password echoed")
 			}
 		})
@@ -137,15 +138,15 @@ func TestLoginLockedUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := e.browser()
-	res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {"mallory"}, "password": {"wrong"}})
-	if res.status != http.StatusBadRequest || strings.Contains(res.body, "locked") {
-		t.Errorf("locked user, wrong password: %d\n%s", res.status, res.body)
+	res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {"mallory"}, "password": {"wrong"}})
+	if res.Status != http.StatusBadRequest || strings.Contains(res.Body, "locked") {
+		t.Errorf("locked user, wrong password: %d\n%s", res.Status, res.Body)
 	}
-	res = b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {"mallory"}, "password": {"pw"}})
-	if res.status != http.StatusForbidden || !strings.Contains(res.body, "This account is locked") {
-		t.Errorf("locked user, right password: %d\n%s", res.status, res.body)
+	res = b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {"mallory"}, "password": {"pw"}})
+	if res.Status != http.StatusForbidden || !strings.Contains(res.Body, "This account is locked") {
+		t.Errorf("locked user, right password: %d\n%s", res.Status, res.Body)
 	}
-	if b.cookie(session.CookieSession) != nil {
+	if b.Cookie(session.CookieSession) != nil {
 		t.Error("locked user got a session")
 	}
 }
@@ -167,11 +168,11 @@ func TestLoginRateLimited(t *testing.T) {
 				exhaust(e.limits.LoginPerAccount, "nobody")
 			}
 			b := e.browser()
-			res := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "username": {username}, "password": {"pw"}})
-			if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "Too many attempts") || res.header.Get("Retry-After") == "" {
-				t.Errorf("status %d\n%s", res.status, res.body)
+			res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {username}, "password": {"pw"}})
+			if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many attempts") || res.Header.Get("Retry-After") == "" {
+				t.Errorf("status %d\n%s", res.Status, res.Body)
 			}
-			if b.cookie(session.CookieSession) != nil {
+			if b.Cookie(session.CookieSession) != nil {
 				t.Error("rate-limited login succeeded")
 			}
 		})
@@ -182,9 +183,9 @@ func TestCSRFRequired(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.user("alice", "pw")
 	b := e.browser()
-	token := b.csrf("/login")
+	token := b.CSRF("/login")
 	other := e.browser()
-	otherToken := other.csrf("/login")
+	otherToken := other.CSRF("/login")
 
 	// Change the first character (to one it is not, so the test cannot
 	// pass by chance when the token happens to start with it).
@@ -210,11 +211,11 @@ func TestCSRFRequired(t *testing.T) {
 		for k, v := range tt.header {
 			req.Header.Set(k, v)
 		}
-		if res := b.do(req); res.status != http.StatusForbidden {
-			t.Errorf("%s CSRF token: status %d", tt.name, res.status)
+		if res := b.Do(req); res.Status != http.StatusForbidden {
+			t.Errorf("%s CSRF token: status %d", tt.name, res.Status)
 		}
 	}
-	if b.cookie(session.CookieSession) != nil {
+	if b.Cookie(session.CookieSession) != nil {
 		t.Error("a forged login succeeded")
 	}
 }
@@ -223,14 +224,13 @@ func TestTamperedSessionCookieIgnored(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.user("alice", "pw")
 	b := e.browser()
-	b.login("alice", "pw")
-	c := b.cookie(session.CookieSession)
+	logIn(t, b, "alice", "pw")
+	c := b.Cookie(session.CookieSession)
 	v := []byte(c.Value)
 	v[10] ^= 0x01
-	u, _ := url.Parse(e.srv.URL + "/auth/")
-	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: session.CookieSession, Value: string(v), Path: "/auth/"}})
-	if res := b.get("/"); res.status != http.StatusOK || !strings.Contains(res.body, "not signed in") {
-		t.Errorf("tampered cookie: %d\n%s", res.status, res.body)
+	b.SetCookies([]*http.Cookie{{Name: session.CookieSession, Value: string(v), Path: "/auth/"}})
+	if res := b.Get("/"); res.Status != http.StatusOK || !strings.Contains(res.Body, "not signed in") {
+		t.Errorf("tampered cookie: %d\n%s", res.Status, res.Body)
 	}
 }
 
@@ -248,22 +248,21 @@ func TestLoginContinuesPostAuthAction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		b := e.browser()
-		page := b.get("/login?" + tt.query)
+		page := b.Get("/login?" + tt.query)
 		q, _ := url.ParseQuery(tt.query)
 		if a := session.ParsePostAuthAction(q); a != nil {
 			action := html.EscapeString("/auth/login?" + a.Query().Encode())
-			if !strings.Contains(page.body, `action="`+action+`"`) {
-				t.Errorf("%s: form does not carry the action %s:\n%s", tt.query, action, page.body)
+			if !strings.Contains(page.Body, `action="`+action+`"`) {
+				t.Errorf("%s: form does not carry the action %s:\n%s", tt.query, action, page.Body)
 			}
 		}
-		m := csrfField.FindStringSubmatch(page.body)
-		res := b.post("/login?"+tt.query, url.Values{"csrf": {m[1]}, "username": {"alice"}, "password": {"pw"}})
-		if res.status != http.StatusSeeOther || res.location != tt.target {
-			t.Errorf("%s: %d %q, want %q", tt.query, res.status, res.location, tt.target)
+		res := b.Post("/login?"+tt.query, url.Values{"csrf": {browsertest.CSRFOf(t, page)}, "username": {"alice"}, "password": {"pw"}})
+		if res.Status != http.StatusSeeOther || res.Location != tt.target {
+			t.Errorf("%s: %d %q, want %q", tt.query, res.Status, res.Location, tt.target)
 		}
 		// Already logged in, the login page forwards at once.
-		if res := b.get("/login?" + tt.query); res.location != tt.target {
-			t.Errorf("%s, logged in: %q", tt.query, res.location)
+		if res := b.Get("/login?" + tt.query); res.Location != tt.target {
+			t.Errorf("%s, logged in: %q", tt.query, res.Location)
 		}
 	}
 }
@@ -278,9 +277,9 @@ func TestLoginHintPrefills(t *testing.T) {
 		{"dave@mail.example", ""},
 	}
 	for _, tt := range tests {
-		res := e.browser().get("/login?login_hint=" + url.QueryEscape(tt.hint))
-		if !strings.Contains(res.body, `name="username" value="`+tt.want+`"`) {
-			t.Errorf("login_hint %q: want username %q in\n%s", tt.hint, tt.want, res.body)
+		res := e.browser().Get("/login?login_hint=" + url.QueryEscape(tt.hint))
+		if !strings.Contains(res.Body, `name="username" value="`+tt.want+`"`) {
+			t.Errorf("login_hint %q: want username %q in\n%s", tt.hint, tt.want, res.Body)
 		}
 	}
 }
@@ -288,12 +287,12 @@ func TestLoginHintPrefills(t *testing.T) {
 func TestPasswordsDisabled(t *testing.T) {
 	e := newEnv(t, envOptions{disabled: true})
 	b := e.browser()
-	res := b.get("/login")
-	if res.status != http.StatusOK || strings.Contains(res.body, `type="password"`) || !strings.Contains(res.body, "not available") {
-		t.Errorf("login page: %d\n%s", res.status, res.body)
+	res := b.Get("/login")
+	if res.Status != http.StatusOK || strings.Contains(res.Body, `type="password"`) || !strings.Contains(res.Body, "not available") {
+		t.Errorf("login page: %d\n%s", res.Status, res.Body)
 	}
-	if res := b.post("/login", url.Values{"username": {"a"}, "password": {"b"}}); res.status != http.StatusMethodNotAllowed {
-		t.Errorf("POST /login: %d", res.status)
+	if res := b.Post("/login", url.Values{"username": {"a"}, "password": {"b"}}); res.Status != http.StatusMethodNotAllowed {
+		t.Errorf("POST /login: %d", res.Status)
 	}
 }
 
@@ -318,7 +317,7 @@ func TestPasswordUpgradedOnLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.browser().login("alice", "pw")
+	logIn(t, e.browser(), "alice", "pw")
 	active, err := e.store.Passwords().Active(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +331,7 @@ func TestPasswordUpgradedOnLogin(t *testing.T) {
 		t.Errorf("authentication should name the upgraded password: %+v, %v", auth, err)
 	}
 	// The upgraded hash works, and is not upgraded again.
-	e.browser().login("alice", "pw")
+	logIn(t, e.browser(), "alice", "pw")
 	again, _ := e.store.Passwords().Active(ctx, u.ID)
 	if again.ID != active.ID {
 		t.Errorf("password rehashed twice: %+v", again)
@@ -341,8 +340,8 @@ func TestPasswordUpgradedOnLogin(t *testing.T) {
 
 func TestChangePasswordWellKnown(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	res := e.browser().get("/.well-known/change-password")
-	if res.status != http.StatusSeeOther || res.location != "/auth/account/password/change" {
-		t.Errorf("%d %q", res.status, res.location)
+	res := e.browser().Get("/.well-known/change-password")
+	if res.Status != http.StatusSeeOther || res.Location != "/auth/account/password/change" {
+		t.Errorf("%d %q", res.Status, res.Location)
 	}
 }

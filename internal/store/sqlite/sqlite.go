@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -97,8 +98,14 @@ func dsn(path string) string {
 	}
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes what a "file:" URI gives a meaning to, so that a path
+// with '#', '?' or '%' (a directory named after a Go subtest, say) opens
+// that very file: unescaped, SQLite would cut the path at the '#' or '?'
+// and open another file.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 func isConflict(err error) bool {
 	var e *sqlite.Error

@@ -11,10 +11,6 @@ import (
 	"mas/internal/store"
 )
 
-// MaxJobAttempts matches upstream: a job is retried with exponential
-// backoff and given up after ten attempts.
-const MaxJobAttempts = 10
-
 type jobQueue struct{ r repos }
 
 func (r repos) Jobs() store.JobQueue { return jobQueue{r} }
@@ -30,7 +26,7 @@ func (q jobQueue) Enqueue(ctx context.Context, job domain.Job, opts ...store.Job
 	if client == nil {
 		return fmt.Errorf("enqueue %s: no job queue configured", job.Kind())
 	}
-	insertOpts := &river.InsertOpts{MaxAttempts: MaxJobAttempts}
+	insertOpts := &river.InsertOpts{MaxAttempts: store.MaxJobAttempts}
 	if o.Delay > 0 {
 		insertOpts.ScheduledAt = q.r.now().Add(time.Duration(o.Delay) * time.Second)
 	}

@@ -55,7 +55,7 @@ func (u upstreamSessionRepo) Complete(ctx context.Context, s *domain.UpstreamAut
 	switch {
 	case s.LinkID != nil:
 		link = *s.LinkID
-	case s.Stage() == "pending":
+	case s.Stage() == domain.StagePending:
 		return fmt.Errorf("complete upstream session %s: no link set", s.ID)
 	}
 	next := *s

@@ -395,7 +395,7 @@ func testCompatSSOLoginRoundTrip(t *testing.T, h *H) {
 	ctx := context.Background()
 	const redirect = "https://client.example/cb?state=a%20b&x=1"
 	l := mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().Add(ctx, redirect, "abcdefghijklmnopqrstuvwxyz012345"))
-	if l.Stage() != "pending" || l.RedirectURI != redirect {
+	if l.Stage() != domain.StagePending || l.RedirectURI != redirect {
 		t.Fatalf("added = %+v", l)
 	}
 	sameTime(t, "created_at", l.CreatedAt, Start)
@@ -417,13 +417,13 @@ func testCompatSSOLoginLifecycle(t *testing.T, h *H) {
 	must(t, h.S.CompatSSOLogins().Fulfill(ctx, l, bs.ID))
 	got := mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().FindByToken(ctx, "logintoken"))
 	sameCompatSSOLogin(t, got, l)
-	if got.Stage() != "fulfilled" || got.BrowserSessionID == nil || *got.BrowserSessionID != bs.ID {
+	if got.Stage() != domain.StageFulfilled || got.BrowserSessionID == nil || *got.BrowserSessionID != bs.ID {
 		t.Fatalf("fulfilled = %+v", got)
 	}
 	sameTimePtr(t, "fulfilled_at", got.FulfilledAt, ptr(h.Clock.Now()))
 	wantErr(t, h.S.CompatSSOLogins().Fulfill(ctx, got, bs.ID), domain.ErrInvalidTransition)
 	wantErr(t, h.S.CompatSSOLogins().Fulfill(ctx, stalePending, bs.ID), store.ErrConflict)
-	if stalePending.Stage() != "pending" || stalePending.BrowserSessionID != nil {
+	if stalePending.Stage() != domain.StagePending || stalePending.BrowserSessionID != nil {
 		t.Fatalf("a failed Fulfill changed the copy: %+v", stalePending)
 	}
 	staleFulfilled := mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().Lookup(ctx, l.ID))
@@ -432,14 +432,14 @@ func testCompatSSOLoginLifecycle(t *testing.T, h *H) {
 	must(t, h.S.CompatSSOLogins().Exchange(ctx, l, session.ID))
 	got = mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().Lookup(ctx, l.ID))
 	sameCompatSSOLogin(t, got, l)
-	if got.Stage() != "exchanged" || got.SessionID == nil || *got.SessionID != session.ID {
+	if got.Stage() != domain.StageExchanged || got.SessionID == nil || *got.SessionID != session.ID {
 		t.Fatalf("exchanged = %+v", got)
 	}
 	sameTimePtr(t, "exchanged_at", got.ExchangedAt, ptr(h.Clock.Now()))
 	wantErr(t, h.S.CompatSSOLogins().Exchange(ctx, got, session.ID), domain.ErrInvalidTransition)
 	wantErr(t, h.S.CompatSSOLogins().Fulfill(ctx, got, bs.ID), domain.ErrInvalidTransition)
 	wantErr(t, h.S.CompatSSOLogins().Exchange(ctx, staleFulfilled, session.ID), store.ErrConflict)
-	if staleFulfilled.Stage() != "fulfilled" || staleFulfilled.SessionID != nil {
+	if staleFulfilled.Stage() != domain.StageFulfilled || staleFulfilled.SessionID != nil {
 		t.Fatalf("a failed Exchange changed the copy: %+v", staleFulfilled)
 	}
 }

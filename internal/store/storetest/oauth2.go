@@ -387,7 +387,7 @@ func testAuthorizationGrantMinimal(t *testing.T, h *H) {
 	must(t, h.S.AuthorizationGrants().Add(ctx, g2))
 	got := mustGet[*domain.AuthorizationGrant](t)(h.S.AuthorizationGrants().Lookup(ctx, g1.ID))
 	oauth2SameFields(t, "grant", got, g1)
-	if got.Stage() != "pending" || got.BrowserSessionID != nil || got.SessionID != nil || len(got.Scope) != 0 {
+	if got.Stage() != domain.StagePending || got.BrowserSessionID != nil || got.SessionID != nil || len(got.Scope) != 0 {
 		t.Fatalf("minimal grant came back as %+v", got)
 	}
 	_, err := h.S.AuthorizationGrants().FindByCode(ctx, "")
@@ -409,7 +409,7 @@ func testAuthorizationGrantFulfillExchange(t *testing.T, h *H) {
 	sameTimePtr(t, "fulfilled_at", g.FulfilledAt, ptr(h.Clock.Now()))
 	got := mustGet[*domain.AuthorizationGrant](t)(repo.Lookup(ctx, g.ID))
 	oauth2SameFields(t, "fulfilled grant", got, g)
-	if got.Stage() != "fulfilled" || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
+	if got.Stage() != domain.StageFulfilled || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
 		t.Fatalf("fulfilled grant = %+v", got)
 	}
 	wantErr(t, repo.Fulfill(ctx, got, f.browser.ID), domain.ErrInvalidTransition)
@@ -420,7 +420,7 @@ func testAuthorizationGrantFulfillExchange(t *testing.T, h *H) {
 	again := mustGet[*domain.AuthorizationGrant](t)(repo.FindByCode(ctx, "code"))
 	oauth2SameFields(t, "exchanged grant", again, got)
 	sameTimePtr(t, "exchanged_at", again.ExchangedAt, ptr(h.Clock.Now()))
-	if again.Stage() != "exchanged" || again.SessionID == nil || *again.SessionID != s.ID {
+	if again.Stage() != domain.StageExchanged || again.SessionID == nil || *again.SessionID != s.ID {
 		t.Fatalf("exchanged grant = %+v", again)
 	}
 	wantErr(t, repo.Exchange(ctx, again, s.ID), domain.ErrInvalidTransition)
@@ -439,7 +439,7 @@ func testAuthorizationGrantCancel(t *testing.T, h *H) {
 	got := mustGet[*domain.AuthorizationGrant](t)(repo.Lookup(ctx, g.ID))
 	oauth2SameFields(t, "cancelled grant", got, g)
 	sameTimePtr(t, "cancelled_at", got.CancelledAt, ptr(h.Clock.Now()))
-	if got.Stage() != "cancelled" {
+	if got.Stage() != domain.StageCancelled {
 		t.Fatalf("stage = %s", got.Stage())
 	}
 	wantErr(t, repo.Cancel(ctx, got), domain.ErrInvalidTransition)
@@ -459,7 +459,7 @@ func testAuthorizationGrantStale(t *testing.T, h *H) {
 	stale := mustGet[*domain.AuthorizationGrant](t)(repo.Lookup(ctx, g.ID))
 	must(t, repo.Cancel(ctx, g))
 	wantErr(t, repo.Fulfill(ctx, stale, f.browser.ID), store.ErrConflict)
-	if got := mustGet[*domain.AuthorizationGrant](t)(repo.Lookup(ctx, g.ID)); got.Stage() != "cancelled" || got.BrowserSessionID != nil {
+	if got := mustGet[*domain.AuthorizationGrant](t)(repo.Lookup(ctx, g.ID)); got.Stage() != domain.StageCancelled || got.BrowserSessionID != nil {
 		t.Fatalf("lost fulfil was written: %+v", got)
 	}
 
@@ -538,7 +538,7 @@ func testDeviceGrantMinimal(t *testing.T, h *H) {
 	sameTime(t, "expires_at kept to the microsecond", g.ExpiresAt, Start.Add(20*time.Minute))
 	got := mustGet[*domain.DeviceCodeGrant](t)(h.S.DeviceCodeGrants().Lookup(ctx, g.ID))
 	oauth2SameFields(t, "device grant", got, g)
-	if got.Stage() != "pending" || got.BrowserSessionID != nil || got.SessionID != nil || got.IPAddress != "" {
+	if got.Stage() != domain.StagePending || got.BrowserSessionID != nil || got.SessionID != nil || got.IPAddress != "" {
 		t.Fatalf("minimal device grant came back as %+v", got)
 	}
 }
@@ -566,7 +566,7 @@ func testDeviceGrantFulfillExchange(t *testing.T, h *H) {
 	got := mustGet[*domain.DeviceCodeGrant](t)(repo.FindByUserCode(ctx, "USER01"))
 	oauth2SameFields(t, "fulfilled device grant", got, g)
 	sameTimePtr(t, "fulfilled_at", got.FulfilledAt, ptr(h.Clock.Now()))
-	if got.Stage() != "fulfilled" || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
+	if got.Stage() != domain.StageFulfilled || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
 		t.Fatalf("fulfilled device grant = %+v", got)
 	}
 	wantErr(t, repo.Fulfill(ctx, got, f.browser.ID), domain.ErrInvalidTransition)
@@ -577,7 +577,7 @@ func testDeviceGrantFulfillExchange(t *testing.T, h *H) {
 	again := mustGet[*domain.DeviceCodeGrant](t)(repo.FindByDeviceCode(ctx, "device-1"))
 	oauth2SameFields(t, "exchanged device grant", again, got)
 	sameTimePtr(t, "exchanged_at", again.ExchangedAt, ptr(h.Clock.Now()))
-	if again.Stage() != "exchanged" || again.SessionID == nil || *again.SessionID != s.ID {
+	if again.Stage() != domain.StageExchanged || again.SessionID == nil || *again.SessionID != s.ID {
 		t.Fatalf("exchanged device grant = %+v", again)
 	}
 	wantErr(t, repo.Exchange(ctx, again, s.ID), domain.ErrInvalidTransition)
@@ -596,7 +596,7 @@ func testDeviceGrantReject(t *testing.T, h *H) {
 	got := mustGet[*domain.DeviceCodeGrant](t)(repo.Lookup(ctx, g.ID))
 	oauth2SameFields(t, "rejected device grant", got, g)
 	sameTimePtr(t, "rejected_at", got.RejectedAt, ptr(h.Clock.Now()))
-	if got.Stage() != "rejected" || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
+	if got.Stage() != domain.StageRejected || got.BrowserSessionID == nil || *got.BrowserSessionID != f.browser.ID {
 		t.Fatalf("rejected device grant = %+v", got)
 	}
 	s := addOAuth2Session(t, h, f)
@@ -617,7 +617,7 @@ func testDeviceGrantStale(t *testing.T, h *H) {
 	must(t, repo.Fulfill(ctx, g, f.browser.ID))
 	wantErr(t, repo.Reject(ctx, stale, f.browser.ID), store.ErrConflict)
 	stale = mustGet[*domain.DeviceCodeGrant](t)(repo.Lookup(ctx, g.ID))
-	if stale.Stage() != "fulfilled" {
+	if stale.Stage() != domain.StageFulfilled {
 		t.Fatalf("stage = %s", stale.Stage())
 	}
 

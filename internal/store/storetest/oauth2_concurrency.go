@@ -86,7 +86,7 @@ func testOAuth2CodeExchangeRace(t *testing.T, h *H) {
 		t.Fatalf("%d exchanges of one code succeeded, want 1", won)
 	}
 	got := mustGet[*domain.AuthorizationGrant](t)(h.S.AuthorizationGrants().Lookup(ctx, g.ID))
-	if got.Stage() != "exchanged" || got.SessionID == nil {
+	if got.Stage() != domain.StageExchanged || got.SessionID == nil {
 		t.Fatalf("grant after the race = %+v", got)
 	}
 	active := mustGet[[]*domain.Session](t)(h.S.Sessions().ListActiveForUser(ctx, f.user.ID))

@@ -484,7 +484,7 @@ func testUpstreamSessionRoundTrip(t *testing.T, h *H) {
 	sameTime(t, "created_at", s.CreatedAt, h.Clock.Now())
 	got := mustGet[*domain.UpstreamAuthSession](t)(h.S.UpstreamSessions().Lookup(ctx, s.ID))
 	sameUpstreamSession(t, got, s)
-	if got.Stage() != "pending" {
+	if got.Stage() != domain.StagePending {
 		t.Fatalf("stage = %s", got.Stage())
 	}
 }
@@ -527,7 +527,7 @@ func testUpstreamSessionLifecycle(t *testing.T, h *H) {
 	sameIDRef(t, "browser session", got.BrowserSessionID, &bs.ID)
 	again := mustGet[*domain.UpstreamAuthSession](t)(h.S.UpstreamSessions().Lookup(ctx, s.ID))
 	sameUpstreamSession(t, again, got)
-	if again.Stage() != "consumed" {
+	if again.Stage() != domain.StageConsumed {
 		t.Fatalf("stage = %s", again.Stage())
 	}
 }
@@ -546,7 +546,7 @@ func testUpstreamSessionInvalidTransitions(t *testing.T, h *H) {
 		t.Fatal("Complete without a link succeeded")
 	}
 	got := mustGet[*domain.UpstreamAuthSession](t)(h.S.UpstreamSessions().Lookup(ctx, s.ID))
-	if got.Stage() != "pending" || s.Stage() != "pending" {
+	if got.Stage() != domain.StagePending || s.Stage() != domain.StagePending {
 		t.Fatalf("refused transitions changed the session: stored %s, copy %s", got.Stage(), s.Stage())
 	}
 	s.LinkID = &l.ID
@@ -604,7 +604,7 @@ func testUpstreamSessionMalformedJSON(t *testing.T, h *H) {
 		t.Fatal("malformed id_token_claims were stored")
 	}
 	got := mustGet[*domain.UpstreamAuthSession](t)(h.S.UpstreamSessions().Lookup(ctx, s.ID))
-	if got.Stage() != "pending" || s.Stage() != "pending" {
+	if got.Stage() != domain.StagePending || s.Stage() != domain.StagePending {
 		t.Fatalf("failed Complete changed the session: stored %s, copy %s", got.Stage(), s.Stage())
 	}
 }

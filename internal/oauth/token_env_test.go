@@ -28,6 +28,7 @@ import (
 	"mas/internal/homeserver/synapse"
 	"mas/internal/keys"
 	"mas/internal/policy"
+	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/store"
 	"mas/internal/testdb"
@@ -84,7 +85,7 @@ type tokenEnv struct {
 	driver riverdriver.Driver[*sql.Tx]
 	clock  *clocktest.Fake
 	hs     *homeservertest.Server
-	mux    *http.ServeMux
+	mux    http.Handler
 }
 
 // newTokenEnv builds the environment; tweak adjusts the handler before it
@@ -117,12 +118,10 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 		URLs:       urls,
 		Clock:      clk,
 		Rand:       rand.Reader,
-		Logger:     slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Settings: Settings{
 			AccessTokenTTL:         5 * time.Minute,
 			DeviceCodeGrantEnabled: true,
 			DeviceCodeAutoFill:     true,
-			ServiceName:            "Test",
 		},
 	}
 	for _, f := range tweak {
@@ -130,7 +129,8 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 	}
 	mux := http.NewServeMux()
 	h.MountOAuth(mux)
-	return &tokenEnv{t: t, h: h, db: db, driver: driver, clock: clk, hs: hs, mux: mux}
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return &tokenEnv{t: t, h: h, db: db, driver: driver, clock: clk, hs: hs, mux: withLogger(mux, func() *slog.Logger { return logger })}
 }
 
 func (e *tokenEnv) must(err error) {
@@ -281,13 +281,13 @@ func jsonBody(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
 }
 
 // wantTokenError checks an OAuth error response.
-func wantTokenError(t testing.TB, rec *httptest.ResponseRecorder, status int, code string) map[string]any {
+func wantTokenError(t testing.TB, rec *httptest.ResponseRecorder, status int, code ErrorCode) map[string]any {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status = %d, want %d; body %s", rec.Code, status, rec.Body.String())
 	}
 	m := jsonBody(t, rec)
-	if m["error"] != code {
+	if m["error"] != string(code) {
 		t.Fatalf("error = %v, want %s; body %s", m["error"], code, rec.Body.String())
 	}
 	return m
@@ -395,4 +395,11 @@ func (e *tokenEnv) decodeJWT(token string) (map[string]any, keys.Header) {
 	var claims map[string]any
 	e.must(json.Unmarshal(payload, &claims))
 	return claims, hdr
+}
+
+// withLogger gives each request the logger the HTTP server would.
+func withLogger(next http.Handler, logger func() *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(requestctx.WithLogger(r.Context(), logger())))
+	})
 }

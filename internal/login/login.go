@@ -1,0 +1,218 @@
+// Package login holds the rules that every way of logging in shares: which
+// account a typed name means, the password check (rate limits, lock and
+// deactivation, verification, hash upgrade), and the session counts the
+// session limit is decided on. The browser login page, the legacy Matrix
+// login API and the OAuth consent pages all call it, and each maps its
+// typed outcomes to its own wire format (a page error, a Matrix error, an
+// OAuth error); registration, recovery, password change and deactivation
+// are meant to call it too.
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mas/internal/domain"
+	"mas/internal/homeserver"
+	"mas/internal/passwords"
+	"mas/internal/ratelimit"
+	"mas/internal/requestctx"
+	"mas/internal/store"
+)
+
+// Checker checks passwords. Every field is explicit; Limits may be nil (no
+// rate limiting).
+type Checker struct {
+	Store      store.Store
+	Passwords  *passwords.Manager
+	Limits     *ratelimit.Set
+	ServerName string // matrix.homeserver: "@localpart:ServerName" names a local user
+}
+
+// Outcome is what a password check concluded.
+type Outcome int
+
+const (
+	// OK: the password is the user's; Result carries the user and the
+	// password record (and its upgrade, if the scheme is not the newest).
+	OK Outcome = iota
+	// BadCredentials covers every failure a caller must not tell apart:
+	// no such user, a deactivated one, one without a password, a wrong
+	// password, a stored hash that cannot be verified.
+	BadCredentials
+	// Locked: the user is locked. When it is reported depends on the
+	// LockOrder.
+	Locked
+	// RateLimited: too many attempts; Result.RetryAfter says for how long.
+	RateLimited
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OK:
+		return "ok"
+	case BadCredentials:
+		return "bad credentials"
+	case Locked:
+		return "locked"
+	case RateLimited:
+		return "rate limited"
+	}
+	return fmt.Sprintf("outcome(%d)", int(o))
+}
+
+// LockOrder says when a locked account is reported.
+type LockOrder int
+
+const (
+	// LockAfterPassword reports the lock only to someone who has just
+	// proved they know the password (the pages, as upstream's).
+	LockAfterPassword LockOrder = iota
+	// LockFirst reports the lock before any rate limit or password work,
+	// as upstream's legacy Matrix login API does.
+	LockFirst
+)
+
+// Result is a password check's outcome with what goes with it.
+type Result struct {
+	Outcome Outcome
+	// User is set for OK and Locked.
+	User *domain.User
+	// Password is the verified password record (OK only).
+	Password *domain.Password
+	// Upgrade is the rehash to store in place of Password when its scheme
+	// is not the newest (OK only, may be nil).
+	Upgrade *passwords.Upgrade
+	// RetryAfter is how long to wait (RateLimited only).
+	RetryAfter time.Duration
+}
+
+// Localpart turns what a user typed into a localpart: a bare localpart, or
+// the full Matrix ID of a user of this server. ok is false for anything
+// that cannot name a local account (another server's ID, a name with ':'
+// or '@').
+func (c *Checker) Localpart(typed string) (string, bool) {
+	if strings.HasPrefix(typed, "@") {
+		return homeserver.Localpart(typed, c.ServerName)
+	}
+	return typed, typed != "" && !strings.ContainsAny(typed, ":@")
+}
+
+// UsernameFromHint is the username an OpenID Connect login_hint suggests:
+// a localpart, a Matrix ID of this server, or upstream's
+// "mxid:@localpart:server" form; "" for anything else.
+func (c *Checker) UsernameFromHint(hint string) string {
+	hint = strings.TrimPrefix(strings.TrimSpace(hint), "mxid:")
+	localpart, ok := c.Localpart(hint)
+	if !ok {
+		return ""
+	}
+	return localpart
+}
+
+// CheckPassword checks that password is the password of the account typed
+// names. The error is for failures of the service itself; every answer
+// about the credentials is an Outcome.
+//
+// The rate limits come before any hashing, so that hammering a login form
+// costs the attacker a refusal, not us a hash. Names that match no account
+// are limited too, by name, so that a refusal does not tell existing
+// accounts apart; and every failure past the limits spends about the time
+// of one verification, so that response times do not either.
+func (c *Checker) CheckPassword(ctx context.Context, typed, password string, order LockOrder) (Result, error) {
+	localpart, known := c.Localpart(typed)
+	if !known {
+		localpart = typed // still limited, as a name of its own
+	}
+	var user *domain.User
+	if known {
+		u, err := c.Store.Users().FindByUsername(ctx, localpart)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return Result{}, fmt.Errorf("looking up user: %w", err)
+		case u.DeactivatedAt == nil:
+			user = u
+		}
+	}
+	if user != nil && user.LockedAt != nil && order == LockFirst {
+		return Result{Outcome: Locked, User: user}, nil
+	}
+
+	accountKey := strings.ToLower(localpart)
+	if user != nil {
+		accountKey = user.ID.String()
+	}
+	if c.Limits != nil {
+		err := c.Limits.CheckPassword(requestctx.ClientIP(ctx), accountKey)
+		var limited *ratelimit.LimitedError
+		switch {
+		case errors.As(err, &limited):
+			return Result{Outcome: RateLimited, RetryAfter: limited.RetryAfter}, nil
+		case err != nil:
+			return Result{}, fmt.Errorf("checking rate limits: %w", err)
+		}
+	}
+
+	var active *domain.Password
+	if user != nil {
+		p, err := c.Store.Passwords().Active(ctx, user.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return Result{}, fmt.Errorf("looking up password: %w", err)
+		default:
+			active = p
+		}
+	}
+	if active == nil {
+		return c.dummyFailure(ctx)
+	}
+	upgrade, err := c.Passwords.Verify(ctx, active.Version, active.HashedPassword, password)
+	switch {
+	case errors.Is(err, passwords.ErrMismatch):
+		return Result{Outcome: BadCredentials}, nil
+	case errors.Is(err, passwords.ErrUnknownScheme), errors.Is(err, passwords.ErrMalformedHash):
+		// The stored hash is unusable: the user cannot log in with a
+		// password until it is reset, which an operator must hear about.
+		// Nothing was hashed, so spend the time a verification takes, or
+		// the quick answer singles out these accounts (all of them, once
+		// an operator drops the scheme that migrated users still have).
+		requestctx.Logger(ctx).ErrorContext(ctx, "stored password cannot be verified", "user_id", user.ID.String(), "error", err)
+		return c.dummyFailure(ctx)
+	case err != nil:
+		return Result{}, fmt.Errorf("verifying password: %w", err)
+	}
+	if user.LockedAt != nil {
+		return Result{Outcome: Locked, User: user}, nil
+	}
+	return Result{Outcome: OK, User: user, Password: active, Upgrade: upgrade}, nil
+}
+
+// dummyFailure spends a verification's time and answers BadCredentials.
+func (c *Checker) dummyFailure(ctx context.Context) (Result, error) {
+	if err := c.Passwords.DummyVerify(ctx); err != nil {
+		return Result{}, fmt.Errorf("dummy password verification: %w", err)
+	}
+	return Result{Outcome: BadCredentials}, nil
+}
+
+// StoreUpgrade stores the rehashed password of an OK result, if there is
+// one, and returns the ID of the password the login is authenticated by.
+func StoreUpgrade(ctx context.Context, tx store.Repos, res Result) (domain.ID, error) {
+	if res.Upgrade == nil {
+		return res.Password.ID, nil
+	}
+	upgraded, err := tx.Passwords().Add(ctx, res.User.ID, res.Upgrade.Hash, res.Upgrade.Version, &res.Password.ID)
+	if err != nil {
+		return domain.ID{}, fmt.Errorf("storing upgraded password: %w", err)
+	}
+	return upgraded.ID, nil
+}
+
+// PasswordsEnabled reports whether passwords can be used at all
+// (passwords.enabled).
+func (c *Checker) PasswordsEnabled() bool { return c != nil && c.Passwords.Enabled() }

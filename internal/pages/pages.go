@@ -1,0 +1,101 @@
+// Package pages renders the service's HTML pages and reads the forms they
+// post. Every human-facing handler (the web pages, the OAuth consent and
+// device pages, the compat SSO page) goes through it, so that rendering,
+// error pages, CSRF checks, form size limits and redirects after POST
+// behave the same on every page.
+package pages
+
+import (
+	"net/http"
+
+	"mas/internal/requestctx"
+	"mas/internal/routes"
+	"mas/internal/templates"
+)
+
+// MaxFormBytes bounds the body of any form our pages post; the largest,
+// the login form, is well under 1 KiB.
+const MaxFormBytes = 16 << 10
+
+// Messages of the shared error pages.
+const (
+	MsgStaleForm  = "The form has expired or did not come from this site. Go back, reload the page and try again."
+	MsgBadForm    = "The form could not be read."
+	MsgOurFailure = "Something went wrong on our side. Please try again later."
+)
+
+// CSRF is what the pages need of the browser-session manager: the token to
+// put in a form, and the check of a posted one.
+type CSRF interface {
+	CSRFToken(w http.ResponseWriter, r *http.Request) string
+	CheckCSRF(r *http.Request) bool
+}
+
+// Renderer renders pages with the common layout.
+type Renderer struct {
+	Templates   *templates.Templates
+	URLs        *routes.URLBuilder
+	ServiceName string // branding.service_name
+	CSRF        CSRF
+}
+
+// Common is the layout data of a page; csrf is its form token, or "".
+func (p *Renderer) Common(csrf string) templates.Common {
+	c := templates.NewCommon(p.URLs, p.ServiceName)
+	c.CSRFToken = csrf
+	return c
+}
+
+// CommonWithCSRF is Common with a fresh form token for this browser.
+func (p *Renderer) CommonWithCSRF(w http.ResponseWriter, r *http.Request) templates.Common {
+	return p.Common(p.CSRF.CSRFToken(w, r))
+}
+
+// Render writes the page name with status. Pages are specific to one
+// browser (form tokens, authorization responses), so none is cached.
+func (p *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := p.Templates.Respond(w, status, name, data); err != nil {
+		requestctx.Logger(r.Context()).ErrorContext(r.Context(), "rendering page", "page", name, "error", err)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+	}
+}
+
+// Error shows the error page with a description and, for protocol errors,
+// their code ("" for none).
+func (p *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+	p.Render(w, r, status, templates.PageError, templates.ErrorPage{
+		Common:      p.Common(""),
+		Code:        code,
+		Description: description,
+	})
+}
+
+// InternalError logs err and shows the generic error page; what went
+// wrong is for the logs, not for the browser.
+func (p *Renderer) InternalError(w http.ResponseWriter, r *http.Request, err error) {
+	requestctx.Logger(r.Context()).ErrorContext(r.Context(), "request failed", "error", err)
+	p.Error(w, r, http.StatusInternalServerError, "", MsgOurFailure)
+}
+
+// ReadForm reads a form posted by one of our pages, at most MaxFormBytes,
+// and checks its CSRF token. When either fails it answers the request
+// itself with an error page and returns false.
+func (p *Renderer) ReadForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		p.Error(w, r, http.StatusBadRequest, "", MsgBadForm)
+		return false
+	}
+	if !p.CSRF.CheckCSRF(r) {
+		p.Error(w, r, http.StatusForbidden, "", MsgStaleForm)
+		return false
+	}
+	return true
+}
+
+// SeeOther redirects with 303, so that a POST is never replayed (RFC 9700
+// §4.12).
+func SeeOther(w http.ResponseWriter, r *http.Request, location string) {
+	http.Redirect(w, r, location, http.StatusSeeOther)
+}
