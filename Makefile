@@ -10,7 +10,7 @@ export CGO_ENABLED := 0
 # the main pass and again on PostgreSQL in test-postgres-protocol.
 PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/... ./internal/login/...
 
-.PHONY: run test test-services go-test test-postgres-protocol build lint bench clean
+.PHONY: run test test-services go-test test-postgres-protocol build lint bench clean image
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
@@ -70,3 +70,15 @@ bench:
 
 clean:
 	rm -rf bin
+
+# The container image (see Dockerfile), with Docker or DOCKER=podman. The
+# Dockerfile needs BuildKit: DOCKER_BUILDKIT=1 turns it on for Docker 20.10
+# and makes a newer client without the buildx plugin say so, instead of
+# failing later on the first BuildKit-only instruction. The version is git's
+# description of the checkout, since .git is not part of the build context.
+DOCKER    ?= docker
+IMAGE     ?= mas-go:latest
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+image:
+	DOCKER_BUILDKIT=1 $(DOCKER) build -t $(IMAGE) --build-arg VERSION=$(VERSION) .

@@ -102,6 +102,9 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	if a.Homeserver, err = homeserverConnection(cfg); err != nil {
 		return nil, err
 	}
+	for _, msg := range UnimplementedSettings(cfg) {
+		logger.Warn(msg)
+	}
 	if cfg.Matrix.Kind == config.HomeserverStandalone {
 		logger.Warn("matrix.kind is standalone: no homeserver is connected, so users and devices exist only here " +
 			"and no Matrix client can use the tokens. Use this to try the service out, never in production.")
@@ -129,4 +132,21 @@ func (a *App) Close() error {
 		return a.db.Close()
 	}
 	return nil
+}
+
+// UnimplementedSettings names the settings the configuration uses that this
+// version accepts but does not act on, so that an operator relying on them
+// hears it at every start instead of finding out from missing data.
+func UnimplementedSettings(cfg *config.Config) []string {
+	var out []string
+	if e := cfg.Telemetry.Tracing.Exporter; e != "" && e != config.TracingNone {
+		out = append(out, fmt.Sprintf("telemetry.tracing.exporter is %s, but this version exports no traces", e))
+	}
+	if e := cfg.Telemetry.Metrics.Exporter; e == config.MetricsOTLP || e == config.MetricsStdout {
+		out = append(out, fmt.Sprintf("telemetry.metrics.exporter is %s, but this version only serves metrics to Prometheus (the prometheus listener resource)", e))
+	}
+	if cfg.Telemetry.Sentry.DSN != "" {
+		out = append(out, "telemetry.sentry.dsn is set, but this version reports nothing to Sentry")
+	}
+	return out
 }

@@ -11,7 +11,9 @@ import (
 	"mas/internal/oauth"
 	"mas/internal/pages"
 	"mas/internal/ratelimit"
+	"mas/internal/routes"
 	"mas/internal/session"
+	"mas/internal/templates"
 	"mas/internal/web"
 )
 
@@ -45,7 +47,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, ServiceName: cfg.Branding.ServiceName, CSRF: sessions}
+	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, Branding: branding(cfg), CSRF: sessions}
 	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver}
 	o := &oauth.Handler{
 		Store:      a.Store,
@@ -122,4 +124,37 @@ func rateLimits(r config.RateLimitingConfig) ratelimit.Config {
 	c.EmailAuthenticationEmailsPerSession = rate(r.EmailAuthentication.EmailsPerSession)
 	c.EmailAuthenticationAttemptPerSession = rate(r.EmailAuthentication.AttemptPerSession)
 	return c
+}
+
+// branding is how the pages present the deployment.
+func branding(cfg *config.Config) templates.Branding {
+	b := cfg.Branding
+	return templates.Branding{ServiceName: b.ServiceName, LogoURI: b.LogoURI, PolicyURI: b.PolicyURI, TOSURI: b.TOSURI, Imprint: b.Imprint}
+}
+
+// UnservedResource is a listener resource of the configuration that this
+// version does not serve yet: its paths answer 404.
+type UnservedResource struct {
+	Listener, Resource string
+	Paths              []string
+}
+
+// UnservedResources lists them, for start-up warnings and `doctor`.
+func UnservedResources(cfg *config.Config) []UnservedResource {
+	served := map[string]bool{}
+	for name := range (&handlers{}).mounts() {
+		served[name] = true
+	}
+	for _, name := range httpserver.BuiltinResources() {
+		served[name] = true
+	}
+	var out []UnservedResource
+	for _, l := range cfg.HTTP.Listeners {
+		for _, r := range l.Resources {
+			if name := string(r.Name); !served[name] {
+				out = append(out, UnservedResource{Listener: l.Name, Resource: name, Paths: routes.ResourcePaths(name)})
+			}
+		}
+	}
+	return out
 }

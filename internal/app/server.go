@@ -131,6 +131,9 @@ func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
 		}
 		return nil
 	}
+	if err := checkSchemaOwner(ctx, a.db); err != nil {
+		return err
+	}
 	var migrations []sqlstore.Migration
 	var err error
 	if a.db.Backend() == "sqlite" {
@@ -163,7 +166,7 @@ func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	serviceName := a.Config.Branding.ServiceName
+	brand := branding(a.Config)
 	return httpserver.New(httpserver.Options{
 		Listeners:      ls,
 		TrustedProxies: proxies,
@@ -171,7 +174,7 @@ func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 		Mounts:         h.mounts(),
 		Health:         a.Store.Ping,
 		Templates:      a.Templates,
-		PageCommon:     func(*http.Request) templates.Common { return templates.NewCommon(a.URLs, serviceName) },
+		PageCommon:     func(*http.Request) templates.Common { return templates.NewCommon(a.URLs, brand) },
 		Registerer:     registry,
 		Gatherer:       registry,
 		Rand:           a.Rand,

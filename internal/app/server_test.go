@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -215,5 +216,35 @@ func TestServerUnderPrefix(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnservedResources(t *testing.T) {
+	cfg := config.Default()
+	cfg.HTTP.Listeners = []config.ListenerConfig{
+		{Name: "web", Resources: []config.Resource{{Name: config.ResourceHuman}, {Name: config.ResourceGraphQL}, {Name: config.ResourceAssets}}},
+		{Name: "internal", Resources: []config.Resource{{Name: config.ResourceHealth}, {Name: config.ResourceAdminAPI}}},
+	}
+	got := app.UnservedResources(cfg)
+	want := []app.UnservedResource{
+		{Listener: "web", Resource: "graphql", Paths: []string{"/graphql", "/graphql/playground"}},
+		{Listener: "web", Resource: "assets", Paths: []string{"/assets/"}},
+		{Listener: "internal", Resource: "adminapi", Paths: []string{"/api/admin/v1/", "/api/spec.json", "/api/doc/"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("unserved = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestUnimplementedSettingsAreNamed(t *testing.T) {
+	cfg := config.Default()
+	if got := app.UnimplementedSettings(cfg); len(got) != 0 {
+		t.Errorf("defaults: %v", got)
+	}
+	cfg.Telemetry.Tracing.Exporter = config.TracingOTLP
+	cfg.Telemetry.Metrics.Exporter = config.MetricsOTLP
+	cfg.Telemetry.Sentry.DSN = "https://key@sentry.example/1"
+	if got := app.UnimplementedSettings(cfg); len(got) != 3 {
+		t.Errorf("got %v, want the tracing exporter, the metrics exporter and Sentry", got)
 	}
 }

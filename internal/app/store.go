@@ -50,3 +50,13 @@ func openStore(ctx context.Context, cfg *config.Config, clk clock.Clock, ids *do
 		return s, s.RiverDriver(), nil
 	}
 }
+
+// checkSchemaOwner refuses a database that belongs to upstream MAS or to
+// another application, for the paths that do not migrate (Migrate checks
+// on its own). Without it, such a database would look merely out of date.
+func checkSchemaOwner(ctx context.Context, d db) error {
+	if c, ok := d.(interface{ CheckSchemaOwner(context.Context) error }); ok {
+		return c.CheckSchemaOwner(ctx)
+	}
+	return nil
+}

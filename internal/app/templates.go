@@ -60,3 +60,14 @@ func templatesError(err error) error {
 	}
 	return fmt.Errorf("templates: %w", err)
 }
+
+// Reload re-reads what an operator may change without a restart, as
+// upstream does on SIGHUP: the templates. Requests keep being served
+// meanwhile (the new set is swapped in at once), and on error the old
+// templates stay. It returns what was reloaded.
+func (a *App) Reload() ([]string, error) {
+	if err := a.Templates.Reload(); err != nil {
+		return nil, templatesError(err)
+	}
+	return []string{"templates"}, nil
+}

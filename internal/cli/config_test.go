@@ -204,7 +204,11 @@ func TestConfigDefaultFile(t *testing.T) {
 	if err := os.Remove("config.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	mustFail(t, run(t, "config", "check"), "config.yaml")
+	r = run(t, "config", "check")
+	mustFail(t, r, "secrets: required section is missing")
+	if !strings.Contains(r.stdout, "config.yaml does not exist") {
+		t.Errorf("the missing default file was not named:\n%s", r)
+	}
 }
 
 func TestConfigCheckFailures(t *testing.T) {
@@ -220,12 +224,15 @@ func TestConfigCheckFailures(t *testing.T) {
 		// alone, it is the only file.
 		extra string
 		alone bool
+		// strict is --strict, which makes unknown keys errors.
+		strict bool
 		// want are substrings of the message; "FILE" stands for the extra
 		// file's name.
 		want []string
 	}{
 		{
-			name: "unknown key",
+			name:   "unknown key",
+			strict: true,
 			extra: `http:
   public_base: http://127.0.0.1/
   listeners:
@@ -237,7 +244,8 @@ func TestConfigCheckFailures(t *testing.T) {
 			want: []string{"FILE:5:", "http.listeners[0].resourcez", "unknown key", `did you mean "resources"`},
 		},
 		{
-			name: "several unknown keys",
+			name:   "several unknown keys",
+			strict: true,
 			extra: `http:
   public_base: http://127.0.0.1/
   listeners:
@@ -337,6 +345,9 @@ databse:
 				base := writeFile(t, dir, "base.yaml", baseConfig(t, sqliteURI(dir)))
 				args = []string{"config", "check", "-c", base, "-c", extra}
 			}
+			if tc.strict {
+				args = append(args, "--strict")
+			}
 			r := run(t, args...)
 			want := make([]string, len(tc.want))
 			for i, w := range tc.want {
@@ -371,9 +382,44 @@ func TestConfigCheckEncryptedKey(t *testing.T) {
 	}
 }
 
+// A file that does not exist reads as empty, as upstream's; config check
+// says so, and here the empty configuration lacks its required sections.
 func TestConfigCheckMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
-	mustFail(t, run(t, "config", "check", "-c", path), path, "cannot read")
+	r := run(t, "config", "check", "-c", path)
+	mustFail(t, r, "secrets", "matrix")
+	if !strings.Contains(r.stdout, "warning: "+path+" does not exist; read as empty") {
+		t.Errorf("the missing file was not reported:\n%s", r)
+	}
+	// A file that exists but cannot be read is an error of its own.
+	dir := filepath.Join(t.TempDir(), "dir.yaml")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, run(t, "config", "check", "-c", dir), dir, "cannot read")
+}
+
+// Unknown keys are warnings, as upstream ignores them: config check names
+// each with its place and a suggestion and passes; --strict and
+// MAS_CONFIG_STRICT=1 make them errors; the server logs each at start.
+func TestUnknownKeysAreWarnings(t *testing.T) {
+	dir := t.TempDir()
+	base := writeFile(t, dir, "base.yaml", baseConfig(t, sqliteURI(dir)))
+	extra := writeFile(t, dir, "extra.yaml", "matrix:\n  secrett: x\nsome_future_section: {}\n")
+	r := run(t, "config", "check", "-c", base, "-c", extra)
+	mustSucceed(t, r, "config check with unknown keys")
+	for _, want := range []string{
+		"warning: " + extra + `:2: matrix.secrett: unknown key (did you mean "secret"?); ignored`,
+		"warning: " + extra + ":3: some_future_section: unknown key; ignored",
+		looksGood,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r)
+		}
+	}
+	mustFail(t, run(t, "config", "check", "--strict", "-c", base, "-c", extra), "matrix.secrett: unknown key")
+	t.Setenv("MAS_CONFIG_STRICT", "1")
+	mustFail(t, run(t, "config", "check", "-c", base, "-c", extra), "some_future_section: unknown key")
 }
 
 // TestConfigCheckUpstreamProviderExample: upstream's documented provider

@@ -40,5 +40,6 @@ func TestDatabaseMigrate(t *testing.T) {
 func TestDatabaseMigrateInvalidConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "config.yaml", baseConfig(t, sqliteURI(dir))+"databse: {}\n")
+	t.Setenv("MAS_CONFIG_STRICT", "1")
 	mustFail(t, run(t, "database", "migrate", "-c", cfg), "databse: unknown key")
 }

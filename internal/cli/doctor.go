@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"mas/internal/app"
 	"mas/internal/config"
 	"mas/internal/doctor"
 )
@@ -42,7 +43,12 @@ func newDoctorCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var unserved []doctor.Unserved
+			for _, u := range app.UnservedResources(cfg) {
+				unserved = append(unserved, doctor.Unserved{Listener: u.Listener, Resource: u.Resource, Paths: u.Paths})
+			}
 			summary, err := doctor.Run(cmd.Context(), g.stdout, doctor.Options{
+				Unserved:     unserved,
 				Issuer:       cfg.HTTP.IssuerURL(),
 				ServerName:   cfg.Matrix.Homeserver,
 				Endpoint:     cfg.Matrix.Endpoint,

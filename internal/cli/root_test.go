@@ -104,10 +104,17 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		{[]string{"database", "migrate", "-x"}, "unknown shorthand flag: 'x'"},
 		{[]string{"config", "dump", "-o"}, "flag needs an argument"},
 		{[]string{"-c"}, "flag needs an argument"},
+		{[]string{"manage", "lock-user"}, "accepts 1 arg(s), received 0"},
+		{[]string{"manage", "register-user", "a", "b"}, "accepts at most 1 arg(s)"},
+		{[]string{"manage", "register-user", "-a", "-A"}, "if any flags in the group"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := run(t, tc.args...)
-			mustFail(t, r, tc.want)
+			mustFail(t, r, tc.want, "--help' for usage.")
+			// Usage errors exit 2, as upstream's (clap) do.
+			if r.code != 2 {
+				t.Errorf("exit code %d, want 2", r.code)
+			}
 			if !strings.HasPrefix(r.stderr, "Error: ") {
 				t.Errorf("the message does not start with \"Error: \":\n%s", r)
 			}

@@ -13,7 +13,8 @@ func newServerCommand(g *globals) *cobra.Command {
 		Short: "Run the HTTP server (and, unless --no-worker, the job worker)",
 		Long: "Migrates the database (unless --no-migrate), synchronises clients and\n" +
 			"providers from the configuration (unless --no-sync), then serves every\n" +
-			"configured listener until SIGTERM or SIGINT.",
+			"configured listener until SIGTERM or SIGINT, which drain the requests in\n" +
+			"flight. SIGHUP reloads the templates.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := g.openApp(cmd.Context())
@@ -21,6 +22,8 @@ func newServerCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			g.setReload(a.Reload)
+			defer g.setReload(nil)
 			return a.RunServer(cmd.Context(), opts)
 		},
 	}

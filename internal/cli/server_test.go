@@ -16,7 +16,11 @@ import (
 
 // getHealth fetches /health once.
 func getHealth(client *http.Client, port int) (int, string, error) {
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
+	return getURL(client, fmt.Sprintf("http://127.0.0.1:%d/health", port))
+}
+
+func getURL(client *http.Client, url string) (int, string, error) {
+	resp, err := client.Get(url)
 	if err != nil {
 		return 0, "", err
 	}
@@ -29,6 +33,13 @@ func getHealth(client *http.Client, port int) (int, string, error) {
 // and waits until /health on healthPort answers. stop ends its context,
 // which is what SIGTERM does; done delivers its result.
 func startServer(t *testing.T, healthPort int, args ...string) (stop context.CancelFunc, done <-chan result) {
+	t.Helper()
+	return startServerAt(t, fmt.Sprintf("http://127.0.0.1:%d/health", healthPort), args...)
+}
+
+// startServerAt is startServer with the health endpoint at any URL (a
+// listener with a prefix, say).
+func startServerAt(t *testing.T, healthURL string, args ...string) (stop context.CancelFunc, done <-chan result) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
@@ -49,15 +60,15 @@ func startServer(t *testing.T, healthPort int, args ...string) (stop context.Can
 			t.Fatalf("the server exited before serving:\n%s", r)
 		default:
 		}
-		status, body, err := getHealth(client, healthPort)
+		status, body, err := getURL(client, healthURL)
 		if err == nil {
 			if status != http.StatusOK || body != "ok" {
-				t.Fatalf("GET /health = %d %q, want 200 \"ok\"", status, body)
+				t.Fatalf("GET %s = %d %q, want 200 \"ok\"", healthURL, status, body)
 			}
 			return cancel, ch
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server never answered /health: %v\nstderr:\n%s", err, stderr.String())
+			t.Fatalf("the server never answered %s: %v\nstderr:\n%s", healthURL, err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -171,9 +182,17 @@ func TestServerNoMigrateOnMigratedDatabase(t *testing.T) {
 func TestServerInvalidConfig(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
+	// A wrong type never starts a half-configured server.
 	cfg := writeFile(t, dir, "config.yaml", baseConfig(t, sqliteURI(dir))+
 		listenersConfig(map[string]int{"web": port}, "web")+
+		"branding: 5\n")
+	mustFail(t, run(t, "server", "-c", cfg), "branding: expected a mapping")
+	assertPortFree(t, port)
+	// Nor does an unknown key in strict mode.
+	cfg = writeFile(t, dir, "strict.yaml", baseConfig(t, sqliteURI(dir))+
+		listenersConfig(map[string]int{"web": port}, "web")+
 		"secrets_typo: {}\n")
+	t.Setenv("MAS_CONFIG_STRICT", "1")
 	mustFail(t, run(t, "server", "-c", cfg), "secrets_typo: unknown key")
 	assertPortFree(t, port)
 }

@@ -137,7 +137,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		Policy:     opts.policy,
 		Login:      &login.Checker{Store: s, Passwords: e.pw, Limits: e.limits, ServerName: conn.ServerName()},
 		Sessions:   sessions,
-		Pages:      &pages.Renderer{Templates: tpl, URLs: e.urls, ServiceName: "Test MAS", CSRF: sessions},
+		Pages:      &pages.Renderer{Templates: tpl, URLs: e.urls, Branding: templates.Branding{ServiceName: "Test MAS"}, CSRF: sessions},
 		URLs:       e.urls,
 		Clock:      clk,
 		Rand:       rand.Reader,

@@ -13,6 +13,13 @@ import (
 // instead of stopping at the first one.
 type decoder struct {
 	probs Problems
+	// warnings are what upstream would silently accept: unknown keys, and
+	// keys a bind or resource does not use. They become probs when strict.
+	warnings Problems
+	// notices are keys of older upstream releases that are recognised and
+	// honoured.
+	notices Problems
+	strict  bool
 }
 
 // nodeDecoder is implemented by types whose YAML shape is not a plain
@@ -36,6 +43,15 @@ type presentHook interface {
 	beforeDecode()
 }
 
+// lenientReader is implemented by sections that accept keys of older
+// upstream releases, or keys upstream refuses although they harm nothing.
+// It tells the operator what becomes of those keys (honoured, mapped onto
+// today's settings, or ignored) and returns the node to decode, without
+// the keys it consumed itself.
+type lenientReader interface {
+	readLenient(d *decoder, n *node, path string) *node
+}
+
 // afterHook runs after a struct's keys have been decoded.
 type afterHook interface {
 	afterDecode()
@@ -48,12 +64,32 @@ type enumeration interface {
 }
 
 func (d *decoder) fail(n *node, path, format string, args ...any) {
-	p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
+	d.probs = append(d.probs, problemAt(n, path, fmt.Sprintf(format, args...)))
+}
+
+// problemAt is a problem located at n's file and line.
+func problemAt(n *node, path, message string) Problem {
+	p := Problem{Path: path, Message: message}
 	if n != nil && n.src != nil {
 		p.File = n.src.name
 		p.Line = n.line()
 	}
-	d.probs = append(d.probs, p)
+	return p
+}
+
+// warn records something upstream accepts without a word: a warning, or
+// an error in strict mode.
+func (d *decoder) warn(n *node, path, format string, args ...any) {
+	if d.strict {
+		d.fail(n, path, format, args...)
+		return
+	}
+	d.warnings = append(d.warnings, problemAt(n, path, fmt.Sprintf(format, args...)+"; ignored"))
+}
+
+// notice records a key of an older upstream release that is honoured.
+func (d *decoder) notice(n *node, path, format string, args ...any) {
+	d.notices = append(d.notices, problemAt(n, path, fmt.Sprintf(format, args...)))
 }
 
 func (d *decoder) typeError(n *node, path, expected string) {
@@ -137,6 +173,9 @@ func (d *decoder) decodeStruct(n *node, path string, v reflect.Value) {
 	if h, ok := v.Addr().Interface().(presentHook); ok {
 		h.beforeDecode()
 	}
+	if lr, ok := v.Addr().Interface().(lenientReader); ok {
+		n = lr.readLenient(d, n, path)
+	}
 	info := fieldsOf(v.Type())
 	for _, k := range n.keys {
 		child := n.children[k]
@@ -159,10 +198,10 @@ func (d *decoder) decodeStruct(n *node, path string, v reflect.Value) {
 
 func (d *decoder) unknownKey(n *node, path, key string, known []string) {
 	if s := suggest(key, known); s != "" {
-		d.fail(n, path, "unknown key (did you mean %q?)", s)
+		d.warn(n, path, "unknown key (did you mean %q?)", s)
 		return
 	}
-	d.fail(n, path, "unknown key")
+	d.warn(n, path, "unknown key")
 }
 
 func (d *decoder) decodeSlice(n *node, path string, v reflect.Value) {
@@ -216,6 +255,9 @@ func (d *decoder) decodeString(n *node, path string, v reflect.Value) {
 		return
 	}
 	s, ok := n.value.(string)
+	if !ok && n.kind == kindScalar && n.raw != "" {
+		s, ok = n.raw, true
+	}
 	if !ok || n.kind != kindScalar {
 		d.typeError(n, path, "a string")
 		return
@@ -397,7 +439,7 @@ func (d *decoder) decodeKeys(n *node, path string, target any, allowed []string,
 		f, ok := info.byName[k]
 		if !ok || !slices.Contains(allowed, k) {
 			if reason != "" && ok {
-				d.fail(child, joinPath(path, k), "unknown key (%s)", reason)
+				d.warn(child, joinPath(path, k), "unknown key (%s)", reason)
 			} else {
 				d.unknownKey(child, joinPath(path, k), k, allowed)
 			}

@@ -150,7 +150,7 @@ passwords:
 		ClaimsImports: ClaimsImports{
 			Localpart:   LocalpartImport{Action: "ignore", OnConflict: "fail"},
 			Displayname: AttributeImport{Action: "ignore"},
-			Email:       AttributeImport{Action: "ignore"},
+			Email:       EmailImport{Action: "ignore"},
 		},
 	}
 	if !reflect.DeepEqual(p, wantProvider) {

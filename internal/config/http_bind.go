@@ -89,29 +89,55 @@ func (b *BindConfig) decodeNode(d *decoder, n *node, path string) {
 	}
 	d.decodeKeys(n, path, b, bindKeys, "")
 	has := func(k string) bool { _, ok := n.children[k]; return ok }
+	// Upstream's bind is an untagged enum tried in this order: host+port,
+	// address, socket, fd. The first form whose required key is there wins
+	// and the other keys are ignored, so a bind with both `port` and
+	// `address` listens on host+port.
 	var form string
 	var allowed []string
 	switch {
+	case has("port"):
+		form, allowed = "port", []string{"host", "port"}
 	case has("address"):
 		form, allowed = "address", []string{"address"}
 	case has("socket"):
 		form, allowed = "socket", []string{"socket", "mode"}
-	case has("port") || has("host"):
-		form, allowed = "port", []string{"host", "port"}
-		if !has("port") {
-			d.fail(n, joinPath(path, "port"), "missing required key (`host` needs `port`)")
-		}
-		if b.Port == nil {
-			var zero uint16
-			b.Port = &zero
-		}
+	case has("host"):
+		d.fail(n, joinPath(path, "port"), "missing required key (`host` needs `port`)")
+		return
 	default:
 		form, allowed = "fd", []string{"fd", "kind"}
 	}
+	if form == "port" && b.Port == nil {
+		var zero uint16
+		b.Port = &zero
+	}
 	for _, k := range n.keys {
 		if slices.Contains(bindKeys, k) && !slices.Contains(allowed, k) {
-			d.fail(n.children[k], joinPath(path, k), "cannot be combined with `%s`; a bind is one of `address`, `host`+`port`, `socket`+`mode` or `fd`+`kind`", form)
+			d.warn(n.children[k], joinPath(path, k), "not used by a bind with `%s` (upstream tries host+port, address, socket, fd in that order and takes the first)", form)
+			b.clear(k)
 		}
+	}
+}
+
+// clear forgets a key that the bind's form does not use, so that Form and
+// Marshal see only the form that won.
+func (b *BindConfig) clear(key string) {
+	switch key {
+	case "host":
+		b.Host = ""
+	case "port":
+		b.Port = nil
+	case "address":
+		b.Address = ""
+	case "socket":
+		b.Socket = ""
+	case "mode":
+		b.Mode = ""
+	case "fd":
+		b.FD = 0
+	case "kind":
+		b.Kind = ""
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,20 +68,26 @@ database:
 }
 
 func TestMergeReportsTheRightFile(t *testing.T) {
-	_, err := LoadSources(
-		Source{Name: "a.yaml", Data: []byte("clients:\n  - client_id: 01GFWR28C4KNE04WG3HKXB7C9R\n    client_auth_method: none\n")},
-		Source{Name: "b.yaml", Data: []byte("\n\nclients:\n  - client_id: 01GFWR32NCQ12B8Z0J8CPXRRB6\n    client_auth_methd: none\n")},
-	)
+	sources := []Source{
+		{Name: "a.yaml", Data: []byte("clients:\n  - client_id: 01GFWR28C4KNE04WG3HKXB7C9R\n    client_auth_method: none\n")},
+		{Name: "b.yaml", Data: []byte("\n\nclients:\n  - client_id: 01GFWR32NCQ12B8Z0J8CPXRRB6\n    client_auth_methd: none\n")},
+	}
+	// Leniently, the misspelt key is a warning and its absence the error.
+	l, err := LoadSourcesWith(LoadOptions{}, sources...)
 	ps := problemsOf(t, err)
+	if len(ps) != 1 || ps[0].Path != "clients[1].client_auth_method" || ps[0].File != "b.yaml" || ps[0].Line != 4 {
+		t.Fatalf("want the missing key in b.yaml:4, got:\n%v", err)
+	}
+	_ = l
+	// Strictly, both are errors.
+	_, err = LoadSourcesWith(LoadOptions{Strict: true}, sources...)
+	ps = problemsOf(t, err)
 	if len(ps) != 2 {
 		t.Fatalf("want 2 problems (unknown key, missing key), got:\n%v", err)
 	}
 	want := Problem{Path: "clients[1].client_auth_methd", File: "b.yaml", Line: 5, Message: `unknown key (did you mean "client_auth_method"?)`}
 	if ps[0] != want {
 		t.Errorf("got  %#v\nwant %#v", ps[0], want)
-	}
-	if ps[1].Path != "clients[1].client_auth_method" || ps[1].File != "b.yaml" || ps[1].Line != 4 {
-		t.Errorf("missing key problem = %#v", ps[1])
 	}
 }
 
@@ -119,8 +126,6 @@ experimental:
     hard_limit: 1
     extra: true
 `
-	_, err := LoadBytes("config.yaml", []byte(input))
-	ps := problemsOf(t, err)
 	wantPaths := map[string]int{
 		"bogus_section":                                               7,
 		"http.listenerz":                                              10,
@@ -132,30 +137,46 @@ experimental:
 		"upstream_oauth2.providers[0].claims_imports.localpart.acton": 33,
 		"experimental.session_limit.extra":                            38,
 	}
-	got := map[string]Problem{}
-	for _, p := range ps {
-		got[p.Path] = p
-	}
-	for path, line := range wantPaths {
-		p, ok := got[path]
-		switch {
-		case !ok:
-			t.Errorf("no problem for %s", path)
-		case !strings.HasPrefix(p.Message, "unknown key"):
-			t.Errorf("%s: message %q", path, p.Message)
-		case p.File != "config.yaml" || p.Line != line:
-			t.Errorf("%s: at %s:%d, want line %d", path, p.File, p.Line, line)
+	check := func(t *testing.T, ps Problems, suffix string) {
+		t.Helper()
+		got := map[string]Problem{}
+		for _, p := range ps {
+			got[p.Path] = p
+		}
+		for path, line := range wantPaths {
+			p, ok := got[path]
+			switch {
+			case !ok:
+				t.Errorf("no problem for %s", path)
+			case !strings.HasPrefix(p.Message, "unknown key") || !strings.HasSuffix(p.Message, suffix):
+				t.Errorf("%s: message %q", path, p.Message)
+			case p.File != "config.yaml" || p.Line != line:
+				t.Errorf("%s: at %s:%d, want line %d", path, p.File, p.Line, line)
+			}
+		}
+		if len(ps) != len(wantPaths) {
+			t.Errorf("got %d problems, want %d:\n%v", len(ps), len(wantPaths), ps)
+		}
+		if !strings.Contains(ps.Error(), "config.yaml:13: http.listeners[0].resourcez: unknown key (did you mean \"resources\"?)"+suffix) {
+			t.Errorf("text:\n%v", ps)
+		}
+		if got["http.listeners[0].resources[1].path"].Message != "unknown key (not an option of the human resource)"+suffix {
+			t.Errorf("resource option message: %q", got["http.listeners[0].resources[1].path"].Message)
 		}
 	}
-	if len(ps) != len(wantPaths) {
-		t.Errorf("got %d problems, want %d:\n%v", len(ps), len(wantPaths), err)
-	}
-	if !strings.Contains(err.Error(), "config.yaml:13: http.listeners[0].resourcez: unknown key (did you mean \"resources\"?)") {
-		t.Errorf("error text:\n%v", err)
-	}
-	if got["http.listeners[0].resources[1].path"].Message != "unknown key (not an option of the human resource)" {
-		t.Errorf("resource option message: %q", got["http.listeners[0].resources[1].path"].Message)
-	}
+	// As upstream, unknown keys do not stop the service: each is a
+	// warning, with its place and a suggestion.
+	t.Run("lenient", func(t *testing.T) {
+		l, err := LoadSourcesWith(LoadOptions{}, Source{Name: "config.yaml", Data: []byte(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, l.Warnings, "; ignored")
+	})
+	t.Run("strict", func(t *testing.T) {
+		_, err := LoadSourcesWith(LoadOptions{Strict: true}, Source{Name: "config.yaml", Data: []byte(input)})
+		check(t, problemsOf(t, err), "")
+	})
 }
 
 func TestTypeErrorsAllReported(t *testing.T) {
@@ -257,12 +278,20 @@ func TestLoadEmptyAndMissing(t *testing.T) {
 	wantProblem(t, c.Validate(), "secrets", "required section is missing")
 	wantProblem(t, c.Validate(), "matrix", "Missing `secret` or `secret_file`")
 
+	// A file that does not exist reads as empty, as upstream's figment has
+	// it; the caller learns which, to warn about them.
 	dir := t.TempDir()
-	_, err = Load([]string{filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")})
-	ps := problemsOf(t, err)
-	if len(ps) != 2 || !strings.Contains(ps[0].Message, "no such file") || ps[1].File != filepath.Join(dir, "b.yaml") {
-		t.Errorf("missing files:\n%v", err)
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	l, err := LoadWith(LoadOptions{Paths: []string{a, b}})
+	if err != nil || !slices.Equal(l.Missing, []string{a, b}) || l.Matrix.Homeserver != "localhost:8008" {
+		t.Errorf("missing files: %v, %+v", err, l)
 	}
+	// One that cannot be read is still an error.
+	if err := os.Mkdir(filepath.Join(dir, "c.yaml"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load([]string{filepath.Join(dir, "c.yaml")})
+	wantProblem(t, err, "", "cannot read configuration file")
 }
 
 func TestBindForms(t *testing.T) {
@@ -305,7 +334,9 @@ http:
 		t.Errorf("binds = %+v", binds)
 	}
 
-	_, err := LoadBytes("test.yaml", []byte(minimal+`
+	// Keys of several forms: the first form upstream tries wins (host+port,
+	// address, socket, fd) and the others are reported as ignored.
+	mixed := []byte(minimal + `
 http:
   public_base: https://a.example/
   listeners:
@@ -313,15 +344,37 @@ http:
       binds:
         - address: 127.0.0.1:1
           port: 2
-        - host: localhost
+          host: 127.0.0.2
         - socket: /s
           fd: 3
         - mode: "600"
+`)
+	l, err := LoadSourcesWith(LoadOptions{}, Source{Name: "test.yaml", Data: mixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	binds = l.HTTP.Listeners[0].Binds
+	if binds[0].Form() != BindHostPort || binds[0].ListenAddress() != "127.0.0.2:2" || binds[0].Address != "" {
+		t.Errorf("address with host and port = %+v, want host and port", binds[0])
+	}
+	if binds[1].Form() != BindUnix || binds[1].FD != 0 || binds[2].Form() != BindFD || binds[2].Mode != "" {
+		t.Errorf("binds = %+v", binds)
+	}
+	wantProblem(t, l.Warnings, "http.listeners[0].binds[0].address", "not used by a bind with `port`")
+	wantProblem(t, l.Warnings, "http.listeners[0].binds[1].fd", "not used by a bind with `socket`")
+	wantProblem(t, l.Warnings, "http.listeners[0].binds[2].mode", "not used by a bind with `fd`")
+	_, err = LoadSourcesWith(LoadOptions{Strict: true}, Source{Name: "test.yaml", Data: mixed})
+	wantProblem(t, err, "http.listeners[0].binds[0].address", "not used by a bind with `port`")
+
+	_, err = LoadBytes("test.yaml", []byte(minimal+`
+http:
+  public_base: https://a.example/
+  listeners:
+    - resources: [{name: health}]
+      binds:
+        - host: localhost
 `))
-	wantProblem(t, err, "http.listeners[0].binds[0].port", "cannot be combined with `address`")
-	wantProblem(t, err, "http.listeners[0].binds[1].port", "missing required key")
-	wantProblem(t, err, "http.listeners[0].binds[2].fd", "cannot be combined with `socket`")
-	wantProblem(t, err, "http.listeners[0].binds[3].mode", "cannot be combined with `fd`")
+	wantProblem(t, err, "http.listeners[0].binds[0].port", "missing required key")
 }
 
 func TestResources(t *testing.T) {

@@ -118,3 +118,43 @@ func (t *TelemetryConfig) validate(v *validator) {
 		}
 	}
 }
+
+// Keys of upstream's removed Jaeger and Zipkin exporters, which
+// configurations written for older releases still carry.
+var oldTracingKeys = []string{"agent_host", "agent_port", "collector_endpoint", "username", "password", "protocol"}
+
+// readLenient maps the removed exporters onto OTLP where that can work:
+// Jaeger and Zipkin collectors accept OTLP, so `exporter: jaeger|zipkin`
+// becomes otlp and `collector_endpoint` becomes `endpoint` unless one is
+// set. The Jaeger agent (UDP) and its credentials have no OTLP
+// counterpart and are reported as ignored.
+func (t *TracingConfig) readLenient(d *decoder, n *node, path string) *node {
+	var consumed []string
+	if ex, ok := n.children["exporter"]; ok && ex.kind == kindScalar {
+		if name, _ := ex.value.(string); name == "jaeger" || name == "zipkin" {
+			t.Exporter = TracingOTLP
+			d.notice(ex, joinPath(path, "exporter"),
+				"the %s exporter was removed from upstream; exporting OTLP instead, which %s collectors accept", name, name)
+			consumed = append(consumed, "exporter")
+		}
+	}
+	for _, k := range oldTracingKeys {
+		child, ok := n.children[k]
+		if !ok {
+			continue
+		}
+		consumed = append(consumed, k)
+		p := joinPath(path, k)
+		if k == "collector_endpoint" {
+			if _, explicit := n.children["endpoint"]; !explicit {
+				if s, ok := child.value.(string); ok && child.kind == kindScalar {
+					t.Endpoint = s
+					d.notice(child, p, "a key of upstream's removed Jaeger/Zipkin exporters; used as the OTLP endpoint")
+					continue
+				}
+			}
+		}
+		d.warn(child, p, "a key of upstream's removed Jaeger/Zipkin exporters, with no OTLP counterpart")
+	}
+	return n.without(consumed...)
+}

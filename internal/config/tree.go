@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/goccy/go-yaml"
@@ -29,7 +30,10 @@ const (
 type node struct {
 	kind nodeKind
 	// value holds a scalar: string, bool, int64, uint64 or float64.
-	value    any
+	value any
+	// raw is the text an environment variable's scalar was typed from, so
+	// that a string setting keeps "0700" or "12345" as written.
+	raw      string
 	keys     []string // mapping keys in document order
 	children map[string]*node
 	items    []*node
@@ -331,6 +335,20 @@ func mergeNodes(a, b *node) *node {
 	default:
 		return b
 	}
+}
+
+// without is a copy of the mapping n without the given keys.
+func (n *node) without(keys ...string) *node {
+	out := *n
+	out.keys = nil
+	out.children = make(map[string]*node, len(n.children))
+	for _, k := range n.keys {
+		if !slices.Contains(keys, k) {
+			out.keys = append(out.keys, k)
+			out.children[k] = n.children[k]
+		}
+	}
+	return &out
 }
 
 // toAny converts a subtree to plain Go values, for free-form settings such

@@ -141,7 +141,7 @@ type ClaimsImports struct {
 	SkipConfirmation bool              `yaml:"skip_confirmation,omitempty"`
 	Localpart        LocalpartImport   `yaml:"localpart,omitempty"`
 	Displayname      AttributeImport   `yaml:"displayname,omitempty"`
-	Email            AttributeImport   `yaml:"email,omitempty"`
+	Email            EmailImport       `yaml:"email,omitempty"`
 	AccountName      AccountNameImport `yaml:"account_name,omitempty"`
 }
 
@@ -163,6 +163,58 @@ type LocalpartImport struct {
 type AttributeImport struct {
 	Action   ImportAction `yaml:"action,omitempty"`
 	Template string       `yaml:"template,omitempty"`
+}
+
+// EmailImport is the email import; the default template is
+// {{ user.email }}.
+type EmailImport struct {
+	Action   ImportAction `yaml:"action,omitempty"`
+	Template string       `yaml:"template,omitempty"`
+	// SetEmailVerification is a key upstream dropped that configurations
+	// (and the seed documentation) still carry; it is honoured: import
+	// (the default) marks an imported address verified when the provider's
+	// email_verified claim says so, always marks it verified, never leaves
+	// it to be verified by code.
+	SetEmailVerification EmailVerification `yaml:"set_email_verification,omitempty"`
+}
+
+// EmailVerification says whether an imported email counts as verified.
+type EmailVerification string
+
+const (
+	EmailVerificationImport EmailVerification = "import"
+	EmailVerificationAlways EmailVerification = "always"
+	EmailVerificationNever  EmailVerification = "never"
+)
+
+// readLenient drops a signing algorithm given with a method that signs
+// nothing: upstream refuses the configuration, but the key has no effect,
+// and the playbook's documented example, with its commented fields switched
+// on, sets it beside client_secret_post.
+func (p *UpstreamProvider) readLenient(d *decoder, n *node, path string) *node {
+	alg, ok := n.children["token_endpoint_auth_signing_alg"]
+	method, hasMethod := n.children["token_endpoint_auth_method"]
+	if !ok || !hasMethod || method.kind != kindScalar {
+		return n
+	}
+	switch m, _ := method.value.(string); TokenAuthMethod(m) {
+	case TokenAuthClientSecretJWT, TokenAuthPrivateKeyJWT:
+		return n
+	default:
+		d.warn(alg, joinPath(path, "token_endpoint_auth_signing_alg"),
+			"has no effect with the %q method, which signs nothing (upstream refuses it)", m)
+		return n.without("token_endpoint_auth_signing_alg")
+	}
+}
+
+func (EmailVerification) enumValues() []string { return []string{"import", "always", "never"} }
+
+func (e *EmailImport) readLenient(d *decoder, n *node, path string) *node {
+	if child, ok := n.children["set_email_verification"]; ok {
+		d.notice(child, joinPath(path, "set_email_verification"),
+			"removed from upstream; honoured here (import: verified when the provider says so, always, never)")
+	}
+	return n
 }
 
 // AccountNameImport names the upstream account for display.
@@ -218,7 +270,7 @@ func (c *ClaimsImports) setDefaults() {
 	*c = ClaimsImports{
 		Localpart:   LocalpartImport{Action: ImportIgnore, OnConflict: ConflictFail},
 		Displayname: AttributeImport{Action: ImportIgnore},
-		Email:       AttributeImport{Action: ImportIgnore},
+		Email:       EmailImport{Action: ImportIgnore},
 	}
 }
 
@@ -226,6 +278,15 @@ func (l *LocalpartImport) setDefaults() {
 	*l = LocalpartImport{Action: ImportIgnore, OnConflict: ConflictFail}
 }
 func (a *AttributeImport) setDefaults() { *a = AttributeImport{Action: ImportIgnore} }
+func (e *EmailImport) setDefaults()     { *e = EmailImport{Action: ImportIgnore} }
+
+// Verification is SetEmailVerification, import when unset.
+func (e EmailImport) Verification() EmailVerification {
+	if e.SetEmailVerification == "" {
+		return EmailVerificationImport
+	}
+	return e.SetEmailVerification
+}
 
 // ClientSecretValue returns the provider's client secret, or "".
 func (p *UpstreamProvider) ClientSecretValue() (string, error) {

@@ -287,3 +287,14 @@ func servedByUs(body []byte) bool {
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
+
+// checkUnserved warns about resources the configuration lists that this
+// version does not serve, so that an operator is not surprised by their
+// 404s.
+func (d *doctor) checkUnserved(unserved []Unserved) {
+	for _, u := range unserved {
+		d.out.warn(fmt.Sprintf("The listener %q lists the %q resource, which this version does not serve: %s answer 404",
+			u.Listener, u.Resource, strings.Join(u.Paths, ", ")),
+			"Matrix clients do not need it. Remove it from http.listeners to silence this warning.")
+	}
+}

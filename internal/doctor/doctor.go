@@ -13,7 +13,9 @@
 //     proves it asked this service to introspect the token;
 //  5. the homeserver accepts the shared secret on /_synapse/mas/*;
 //  6. the compatibility login API, as clients reach it, is served by this
-//     service rather than by the homeserver.
+//     service rather than by the homeserver;
+//  7. (ours) every listener resource the configuration names is served by
+//     this version.
 //
 // Checks 4 and 5 only run when check 3 passed. Nothing the checks print
 // contains the shared secret.
@@ -64,6 +66,15 @@ type Options struct {
 	Transport http.RoundTripper
 	// UserAgent is sent with every request when set.
 	UserAgent string
+	// Unserved are the listener resources of the configuration that this
+	// version does not serve: each is a warning.
+	Unserved []Unserved
+}
+
+// Unserved is a listener resource whose paths answer 404.
+type Unserved struct {
+	Listener, Resource string
+	Paths              []string
 }
 
 // Summary counts the results of one run.
@@ -99,6 +110,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 		d.checkSharedSecret(ctx)
 	}
 	d.checkCompatLogin(ctx, discovered)
+	d.checkUnserved(opts.Unserved)
 	if d.out.err != nil {
 		return d.out.summary, d.out.err
 	}

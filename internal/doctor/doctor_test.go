@@ -483,3 +483,25 @@ func TestCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled\n%s", err, out.String())
 	}
 }
+
+// Resources the configuration lists but this version does not serve are
+// warnings naming the listener, the resource and the paths that answer 404.
+func TestUnservedResources(t *testing.T) {
+	d := newDeployment(t, masSecret)
+	d.opts.Unserved = []doctor.Unserved{
+		{Listener: "web", Resource: "graphql", Paths: []string{"/graphql", "/graphql/playground"}},
+		{Listener: "web", Resource: "assets", Paths: []string{"/assets/"}},
+	}
+	out, sum := run(t, d.opts)
+	for _, want := range []string{
+		`⚠️ The listener "web" lists the "graphql" resource, which this version does not serve: /graphql, /graphql/playground answer 404`,
+		`⚠️ The listener "web" lists the "assets" resource, which this version does not serve: /assets/ answer 404`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if sum.Warnings != 2 || sum.Failures != 0 || sum.Passed != resultCount {
+		t.Errorf("summary = %+v", sum)
+	}
+}

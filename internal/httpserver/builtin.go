@@ -18,7 +18,13 @@ import (
 // orchestrators would rather see a quick 503.
 const healthTimeout = 10 * time.Second
 
-// builtinMounts returns the handlers this package provides itself.
+// BuiltinResources are the resources this package serves itself.
+func BuiltinResources() []string {
+	return []string{ResourceHealth, ResourcePrometheus, ResourceConnectionInfo}
+}
+
+// builtinMounts returns the handlers this package provides itself (those
+// of BuiltinResources).
 func builtinMounts(health func(context.Context) error, gatherer prometheus.Gatherer, logger *slog.Logger) map[string]MountFunc {
 	return map[string]MountFunc{
 		ResourceHealth: func(mux *http.ServeMux, _ Resource) {

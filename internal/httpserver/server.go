@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"mas/internal/routes"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -139,8 +141,8 @@ func buildListenerHandler(sh *shared, l Listener, mounts map[string]MountFunc) (
 	for _, res := range l.Resources {
 		mount := mounts[res.Name]
 		if mount == nil {
-			sh.logger.Info("resource not implemented by this version; its paths answer 404",
-				"listener", l.Name, "resource", res.Name)
+			sh.logger.Warn("resource not served by this version; its paths answer 404",
+				"listener", l.Name, "resource", res.Name, "paths", strings.Join(routes.ResourcePaths(res.Name), " "))
 			continue
 		}
 		mux := http.NewServeMux()

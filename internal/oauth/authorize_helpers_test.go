@@ -91,7 +91,7 @@ func newHumanEnv(t *testing.T, opts humanOptions) *humanEnv {
 			t.Fatal(err)
 		}
 	}
-	renderer := &pages.Renderer{Templates: tpl, URLs: urls, ServiceName: "Test MAS", CSRF: sessions}
+	renderer := &pages.Renderer{Templates: tpl, URLs: urls, Branding: templates.Branding{ServiceName: "Test MAS"}, CSRF: sessions}
 	h := &oauth.Handler{
 		Store: s, Encrypter: enc, Homeserver: fakeHomeserver{}, Policy: engine, Limits: limits,
 		Sessions: sessions, Pages: renderer, URLs: urls, Clock: clk, Rand: rand.Reader,

@@ -33,15 +33,15 @@ type CSRF interface {
 
 // Renderer renders pages with the common layout.
 type Renderer struct {
-	Templates   *templates.Templates
-	URLs        *routes.URLBuilder
-	ServiceName string // branding.service_name
-	CSRF        CSRF
+	Templates *templates.Templates
+	URLs      *routes.URLBuilder
+	Branding  templates.Branding
+	CSRF      CSRF
 }
 
 // Common is the layout data of a page; csrf is its form token, or "".
 func (p *Renderer) Common(csrf string) templates.Common {
-	c := templates.NewCommon(p.URLs, p.ServiceName)
+	c := templates.NewCommon(p.URLs, p.Branding)
 	c.CSRFToken = csrf
 	return c
 }

@@ -186,6 +186,21 @@ const (
 	AdminAPIDocCallback = "/api/doc/oauth2-callback"
 )
 
+// ResourcePaths are the paths a listener resource serves, for the
+// resources whose paths operators need named (the ones this version does
+// not serve yet, whose paths answer 404).
+func ResourcePaths(resource string) []string {
+	switch resource {
+	case "graphql":
+		return []string{GraphQL, GraphQLPlayground}
+	case "assets":
+		return []string{AssetsPrefix}
+	case "adminapi":
+		return []string{AdminAPIPrefix, AdminAPISpec, AdminAPIDoc}
+	}
+	return nil
+}
+
 // WithQuery appends q to path, leaving path untouched when q is empty. The
 // parameters are sorted by key, so the result is stable for tests and caches.
 func WithQuery(path string, q url.Values) string {

@@ -8,13 +8,25 @@ import "mas/internal/routes"
 type Common struct {
 	// Lang is the BCP 47 language of the page; empty renders as "en".
 	Lang string
-	// ServiceName is the human name of this deployment (branding).
-	ServiceName string
+	// Branding is the deployment's (the `branding` section); templates read
+	// .ServiceName, .LogoURI and the others directly.
+	Branding
 	// CSRFToken is put into forms by pages that post back; handlers fill it
 	// from the CSRF cookie machinery.
 	CSRFToken string
 	// Links are ready-to-use hrefs, so templates never spell paths.
 	Links Links
+}
+
+// Branding is how the deployment presents itself on every page.
+type Branding struct {
+	// ServiceName is the human name of this deployment.
+	ServiceName string
+	// LogoURI, PolicyURI and TOSURI are absolute URLs; Imprint is text.
+	LogoURI   string
+	PolicyURI string
+	TOSURI    string
+	Imprint   string
 }
 
 // Links are the hrefs shared by the layout and most pages, already carrying
@@ -30,8 +42,8 @@ type Links struct {
 // NewCommon fills the links from urls; callers then set CSRFToken and Lang
 // per request. A nil urls leaves the links empty, and the layout then simply
 // omits them.
-func NewCommon(urls *routes.URLBuilder, serviceName string) Common {
-	c := Common{Lang: "en", ServiceName: serviceName}
+func NewCommon(urls *routes.URLBuilder, b Branding) Common {
+	c := Common{Lang: "en", Branding: b}
 	if urls != nil {
 		c.Links = Links{
 			Index:    urls.Relative(routes.Index),
@@ -52,7 +64,13 @@ func sampleCommon() Common {
 		// The literal above is valid; keep samples usable regardless.
 		urls = nil
 	}
-	c := NewCommon(urls, "Example Authentication Service")
+	c := NewCommon(urls, Branding{
+		ServiceName: "Example Authentication Service",
+		LogoURI:     "https://example.com/logo.png",
+		PolicyURI:   "https://example.com/privacy",
+		TOSURI:      "https://example.com/terms",
+		Imprint:     "Example Ltd, 1 Example Street",
+	})
 	c.CSRFToken = "sample-csrf-token"
 	return c
 }

@@ -183,7 +183,7 @@ func TestReloadKeepsWorkingTemplates(t *testing.T) {
 }
 
 func TestNewCommonWithoutURLs(t *testing.T) {
-	c := NewCommon(nil, "S")
+	c := NewCommon(nil, Branding{ServiceName: "S"})
 	if c.Links != (Links{}) || c.Lang != "en" || c.ServiceName != "S" {
 		t.Errorf("NewCommon(nil) = %+v", c)
 	}
@@ -206,5 +206,29 @@ func write(t *testing.T, dir, name, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The branding (logo, policy, terms, imprint) is on every page.
+func TestBrandingOnEveryPage(t *testing.T) {
+	tpl, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := tpl.RenderSamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		html := string(p.HTML)
+		if p.Name == PageFormPost || !strings.Contains(html, "Example Authentication Service") {
+			continue // not of the layout, or a sample without branding
+		}
+		for _, want := range []string{`<img class="logo" src="https://example.com/logo.png"`, `href="https://example.com/privacy"`,
+			`href="https://example.com/terms"`, "Example Ltd, 1 Example Street"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s (sample %d) lacks %q", p.Name, p.Sample, want)
+			}
+		}
 	}
 }

@@ -89,7 +89,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	e.limits = newLimits(t, clk)
 	e.h = &web.Handler{
 		Store: s, Sessions: sessions, URLs: e.urls, Clock: clk,
-		Pages: &pages.Renderer{Templates: tpl, URLs: e.urls, ServiceName: "Test MAS", CSRF: sessions},
+		Pages: &pages.Renderer{Templates: tpl, URLs: e.urls, Branding: templates.Branding{ServiceName: "Test MAS"}, CSRF: sessions},
 		Login: &login.Checker{Store: s, Passwords: pw, Limits: e.limits, ServerName: serverName},
 	}
 	e.h.Mount(mux)

@@ -127,7 +127,9 @@ func Migrations() ([]sqlstore.Migration, error) {
 
 // Migrate applies pending schema and job-queue migrations while holding an
 // advisory lock, so that replicas starting together migrate one at a time
-// and the later ones find nothing left to do.
+// and the later ones find nothing left to do. On a database that belongs
+// to upstream MAS or to another application it changes nothing and
+// returns an error wrapping ErrUpstreamSchema or ErrForeignSchema.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	migrations, err := Migrations()
 	if err != nil {
@@ -142,6 +144,17 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("postgres: taking the migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey) //nolint:errcheck // closing the session releases it too
+
+	// Under the lock, so that a replica that finds the database empty
+	// cannot race one that is filling it; before ApplyMigrations creates
+	// its ledger, so that a database that is not ours is left as it was.
+	survey, err := surveySchema(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if err := survey.conflict(); err != nil {
+		return nil, err
+	}
 
 	applied, err := sqlstore.ApplyMigrations(ctx, conn, sqlstore.Postgres, migrations, s.Now())
 	if err != nil {
