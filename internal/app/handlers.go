@@ -80,6 +80,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 		Homeserver: a.Homeserver,
 		Policy:     engine,
 		Login:      checker,
+		Limits:     limits,
 		Sessions:   sessions,
 		Pages:      renderer,
 		URLs:       a.URLs,

@@ -6,8 +6,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 
 	"mas/internal/config"
 	"mas/internal/httpserver"
@@ -123,4 +126,42 @@ func tlsConfig(t *config.TLSConfig, path string) (*tls.Config, error) {
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: chain, PrivateKey: signer, Leaf: leaf}},
 	}, nil
+}
+
+// privateNetworks are the RFC 1918 and RFC 4193 ranges (what
+// netip.Addr.IsPrivate means). Hosts there are typically many and not all
+// trusted, unlike loopback, which is this machine.
+var privateNetworks = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"),
+}
+
+// warnBroadTrustedProxies warns when http.trusted_proxies lets whole
+// private networks speak for the client address, as upstream's default
+// (which a configuration without the key keeps) does: any host there can
+// then pick the address the rate limits and the logs see. A single
+// address, the proxy's own, is what the setting is for and is not
+// reported; neither is loopback.
+func warnBroadTrustedProxies(logger *slog.Logger, proxies []netip.Prefix) {
+	var broad []string
+	for _, p := range proxies {
+		if p.IsSingleIP() {
+			continue
+		}
+		for _, private := range privateNetworks {
+			if p.Overlaps(private) {
+				broad = append(broad, p.String())
+				break
+			}
+		}
+	}
+	if len(broad) == 0 {
+		return
+	}
+	logger.Warn("http.trusted_proxies trusts private networks: every host on those networks can "+
+		"choose its client address through X-Forwarded-For and so escape per-IP rate limits; "+
+		"list only the reverse proxy's own address",
+		"ranges", strings.Join(broad, ", "))
 }

@@ -164,6 +164,7 @@ func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnBroadTrustedProxies(a.Logger, proxies)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	brand := branding(a.Config)

@@ -8,6 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
+
+	"mas/internal/domain"
 )
 
 // maxBodyBytes bounds request bodies, as the default body limit of
@@ -51,7 +54,9 @@ func readJSONObject(w http.ResponseWriter, r *http.Request, optional bool) (json
 	if optional && !hasContentType && len(body) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(body) {
+	// A JSON text is UTF-8 (RFC 8259 §8.1); encoding/json would turn
+	// invalid bytes into U+FFFD and store what the client never sent.
+	if !json.Valid(body) || !utf8.Valid(body) {
 		return nil, errNotJSON
 	}
 	// A valid document of another shape (an array, null, a string) is a
@@ -86,7 +91,9 @@ func (o jsonObject) has(key string) bool {
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// str decodes a required string member.
+// str decodes a required string member. A string with a NUL ("\u0000"
+// in the JSON) is refused: no text the API takes has one, and PostgreSQL
+// cannot store it.
 func (o jsonObject) str(key string) (string, *matrixError) {
 	raw, ok := o[key]
 	if !ok {
@@ -95,6 +102,9 @@ func (o jsonObject) str(key string) (string, *matrixError) {
 	var s string
 	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		return "", errBadJSON
+	}
+	if !domain.IsText(s) {
+		return "", invalidParam(key + " must not contain NUL characters")
 	}
 	return s, nil
 }

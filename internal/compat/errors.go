@@ -23,6 +23,7 @@ const (
 	errcodeUnknownToken               = "M_UNKNOWN_TOKEN"
 	errcodeUnrecognized               = "M_UNRECOGNIZED"
 	errcodeAppserviceLoginUnsupported = "M_APPSERVICE_LOGIN_UNSUPPORTED"
+	errcodeInvalidParam               = "M_INVALID_PARAM"
 )
 
 // matrixError is an API error: the HTTP status and the Matrix error body.
@@ -59,6 +60,16 @@ var (
 	errHardSessionLimit = newMatrixError(http.StatusForbidden, errcodeForbidden,
 		"You have reached your hard device limit. Please visit your account page to sign some out.")
 )
+
+// invalidParam is a 400 M_INVALID_PARAM: a member of the right type whose
+// value is not acceptable.
+func invalidParam(message string) *matrixError {
+	return newMatrixError(http.StatusBadRequest, errcodeInvalidParam, message)
+}
+
+// errInvalidDeviceID refuses a device ID that could not travel in a scope
+// token or reach the homeserver (domain.IsDeviceID).
+var errInvalidDeviceID = invalidParam("device_id must be 1 to 255 characters: letters, digits or ._~!$&'()*+,;=:@/-")
 
 // rateLimited is the 429 of a refused password check.
 func rateLimited(retryAfter time.Duration) *matrixError {

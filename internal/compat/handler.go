@@ -23,6 +23,7 @@ import (
 	"mas/internal/login"
 	"mas/internal/pages"
 	"mas/internal/policy"
+	"mas/internal/ratelimit"
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
@@ -53,7 +54,9 @@ type Handler struct {
 	Policy *policy.Engine
 	// Login checks passwords; its Passwords is nil (or disabled) when
 	// passwords.enabled is false, which removes m.login.password.
-	Login    *login.Checker
+	Login *login.Checker
+	// Limits guards the SSO redirect, which stores a row for anyone.
+	Limits   *ratelimit.Set
 	Sessions *session.Manager
 	Pages    *pages.Renderer
 	URLs     *routes.URLBuilder

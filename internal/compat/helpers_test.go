@@ -27,6 +27,7 @@ import (
 	"mas/internal/homeserver/homeservertest"
 	"mas/internal/homeserver/synapse"
 	"mas/internal/login"
+	"mas/internal/logtest"
 	"mas/internal/pages"
 	"mas/internal/passwords"
 	"mas/internal/policy"
@@ -58,6 +59,7 @@ type env struct {
 	h      *compat.Handler
 	pw     *passwords.Manager
 	limits *ratelimit.Set
+	logs   *logtest.Buffer // warnings and errors the handlers logged
 }
 
 type envOptions struct {
@@ -102,7 +104,8 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 
 	e := &env{t: t, store: s, driver: driver, clock: clk, hs: hs, conn: conn, mux: http.NewServeMux()}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var logger *slog.Logger
+	logger, e.logs = logtest.New(t, slog.LevelWarn)
 	e.srv = httptest.NewServer(withRequestContext(e.mux, logger))
 	t.Cleanup(e.srv.Close)
 	if e.urls, err = routes.NewURLBuilder(e.srv.URL+"/", ""); err != nil {
@@ -136,6 +139,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		Homeserver: conn,
 		Policy:     opts.policy,
 		Login:      &login.Checker{Store: s, Passwords: e.pw, Limits: e.limits, ServerName: conn.ServerName()},
+		Limits:     e.limits,
 		Sessions:   sessions,
 		Pages:      &pages.Renderer{Templates: tpl, URLs: e.urls, Branding: templates.Branding{ServiceName: "Test MAS"}, CSRF: sessions},
 		URLs:       e.urls,

@@ -3,6 +3,7 @@ package compat
 import (
 	"net/http"
 
+	"mas/internal/domain"
 	"mas/internal/policy"
 )
 
@@ -74,6 +75,9 @@ func parseLoginRequest(obj jsonObject) (*loginRequest, *matrixError) {
 	}
 	if req.DeviceID, _, e = obj.optStr("device_id"); e != nil {
 		return nil, e
+	}
+	if req.DeviceID != "" && !domain.IsDeviceID(req.DeviceID) {
+		return nil, errInvalidDeviceID
 	}
 	if req.DisplayName, _, e = obj.optStr("initial_device_display_name"); e != nil {
 		return nil, e

@@ -22,13 +22,13 @@ type authenticated struct {
 	browserSessionID *domain.ID
 }
 
-// passwordLogin checks an m.login.password login with upstream's order: an
-// unknown or deactivated user and a wrong password look the same (403), a
-// locked user is told so (401) before any rate limit or password work, and
-// the rate limits come before the password is hashed (see login.Checker
-// for what is shared with the other ways in).
+// passwordLogin checks an m.login.password login. An unknown, deactivated
+// or locked user and a wrong password look the same (403), at the same
+// cost; a locked user who gave the right password is told so (401).
+// Upstream tells a locked user before checking the password, which lists
+// the locked accounts to anyone; see login.Checker.
 func (h *Handler) passwordLogin(ctx context.Context, typed, password string) (*authenticated, *matrixError) {
-	res, err := h.Login.CheckPassword(ctx, typed, password, login.LockFirst)
+	res, err := h.Login.CheckPassword(ctx, typed, password)
 	if err != nil {
 		return nil, h.fault(ctx, errLoginInternal, "checking password", err)
 	}

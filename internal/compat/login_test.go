@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,8 +124,23 @@ func TestLoginErrors(t *testing.T) {
 		{"deactivated user", pw(user("gone"), "correct horse"), "", 403, "M_FORBIDDEN", badCreds},
 		{"user without password", pw(user("nopass"), ""), "", 403, "M_FORBIDDEN", badCreds},
 		{"locked user", pw(user("locked"), "correct horse"), "", 401, "M_USER_LOCKED", "User account has been locked"},
-		{"locked user, wrong password", pw(user("locked"), "wrong"), "", 401, "M_USER_LOCKED", "User account has been locked"},
+		// Upstream answers M_USER_LOCKED whatever the password, which lists
+		// the locked accounts; only the right password learns of the lock.
+		{"locked user, wrong password", pw(user("locked"), "wrong"), "", 403, "M_FORBIDDEN", badCreds},
+		// A password over the cap is a wrong password, for existing and
+		// unknown accounts alike (it once gave 500 for existing ones).
+		{"password over 1 MiB, existing user", pw(user("alice"), strings.Repeat("x", 1<<20+1)), "", 403, "M_FORBIDDEN", badCreds},
+		{"password over 1 MiB, unknown user", pw(user("nobody"), strings.Repeat("x", 1<<20+1)), "", 403, "M_FORBIDDEN", badCreds},
 		{"unknown login token", obj{"type": "m.login.token", "token": "nope"}, "", 403, "M_FORBIDDEN", "Invalid login token"},
+		// Input that is not text, and device IDs Synapse would not take,
+		// are refused before anything is stored or sent to the homeserver.
+		{"NUL in the user", pw(user("al\x00ice"), "correct horse"), "", 400, "M_INVALID_PARAM", "user must not contain NUL characters"},
+		{"NUL in the device ID", withField(pw(user("alice"), "correct horse"), "device_id", "DEV\x00ICE"), "", 400, "M_INVALID_PARAM", "device_id must not contain NUL characters"},
+		{"NUL in the display name", withField(pw(user("alice"), "correct horse"), "initial_device_display_name", "x\x00"), "", 400, "M_INVALID_PARAM", "initial_device_display_name must not contain NUL characters"},
+		{"invalid UTF-8", "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"\xff\"},\"password\":\"x\"}", "", 400, "M_NOT_JSON", "Body is not a valid JSON document"},
+		{"device ID with a line break", withField(pw(user("alice"), "correct horse"), "device_id", "DEV\r\nX-Header: 1"), "", 400, "M_INVALID_PARAM", badDeviceID},
+		{"device ID with a space", withField(pw(user("alice"), "correct horse"), "device_id", "MY DEVICE"), "", 400, "M_INVALID_PARAM", badDeviceID},
+		{"device ID of 100 KB", withField(pw(user("alice"), "correct horse"), "device_id", strings.Repeat("D", 100<<10)), "", 400, "M_INVALID_PARAM", badDeviceID},
 		{"empty login token", obj{"type": "m.login.token", "token": ""}, "", 403, "M_FORBIDDEN", "Invalid login token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -505,6 +521,31 @@ func TestLoginReplacesDevice(t *testing.T) {
 	}
 }
 
+// TestLoginSameDeviceRace: many logins racing for one new device ID end
+// with one live session on it. On PostgreSQL, without the per-user turn
+// they take, several read "nobody holds the device" at once and all stay.
+func TestLoginSameDeviceRace(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alice := e.user("alice", "correct horse")
+	const logins = 30
+	statuses := make([]int, logins)
+	var wg sync.WaitGroup
+	for i := range logins {
+		wg.Go(func() {
+			statuses[i] = e.postJSON(loginPath, withField(passwordBody("alice", "correct horse"), "device_id", "NEWDEVICE")).status
+		})
+	}
+	wg.Wait()
+	for _, st := range statuses {
+		if st != http.StatusOK {
+			t.Fatalf("statuses = %v, want every login to succeed", statuses)
+		}
+	}
+	if live := e.activeCompatSessions(alice); len(live) != 1 || live[0].DeviceID != "NEWDEVICE" {
+		t.Fatalf("%d live sessions after %d logins on one device, want 1: %+v", len(live), logins, live)
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -512,4 +553,16 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+const badDeviceID = "device_id must be 1 to 255 characters: letters, digits or ._~!$&'()*+,;=:@/-"
+
+// withField adds a member to a login body.
+func withField(body obj, key string, value any) obj {
+	out := obj{}
+	for k, v := range body {
+		out[k] = v
+	}
+	out[key] = value
+	return out
 }

@@ -134,18 +134,28 @@ func TestMautrixPasswordLoginRefreshLogout(t *testing.T) {
 	if refreshed.AccessToken == "" || refreshed.RefreshToken == "" || refreshed.ExpiresInMS != 300000 {
 		t.Fatalf("refresh response %+v", refreshed)
 	}
+	// Presenting the old refresh token again before the new pair was used
+	// is a retry after a lost response: it works once, replacing the pair.
+	retried := refreshed
+	_, err = cli.MakeRequest(ctx, http.MethodPost, cli.BuildClientURL("v3", "refresh"),
+		map[string]string{"refresh_token": resp.RefreshToken}, &retried)
+	if err != nil || retried.AccessToken == refreshed.AccessToken {
+		t.Fatalf("retrying the refresh: %+v, %v", retried, err)
+	}
 	_, err = cli.MakeRequest(ctx, http.MethodPost, cli.BuildClientURL("v3", "refresh"),
 		map[string]string{"refresh_token": resp.RefreshToken}, nil)
 	if !errors.Is(err, mautrix.MUnknownToken) {
-		t.Errorf("reusing the refresh token: %v", err)
+		t.Errorf("reusing the refresh token a third time: %v", err)
 	}
 
-	// The old access token is dead, the new one works.
-	_, err = cli.Logout(ctx)
-	if !errors.Is(err, mautrix.MUnknownToken) {
-		t.Errorf("logout with the rotated-away token: %v", err)
+	// The old access token is dead, and so is the replaced pair's.
+	for _, dead := range []string{resp.AccessToken, refreshed.AccessToken} {
+		cli.AccessToken = dead
+		if _, err = cli.Logout(ctx); !errors.Is(err, mautrix.MUnknownToken) {
+			t.Errorf("logout with a rotated-away token: %v", err)
+		}
 	}
-	cli.AccessToken = refreshed.AccessToken
+	cli.AccessToken = retried.AccessToken
 
 	// mautrix's LogoutAll does not opt in to compat-only logout.
 	if _, err := cli.LogoutAll(ctx); !errors.Is(err, mautrix.MUnrecognized) {

@@ -2,11 +2,15 @@ package compat_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"mas/internal/domain"
+	"mas/internal/store"
 	"mas/internal/tokens"
 )
 
@@ -53,9 +57,8 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("sessions %+v", sessions)
 	}
 
-	// A consumed refresh token is refused, even right away.
-	e.postJSON(refreshPath, obj{"refresh_token": first.str("refresh_token")}).
-		wantError(t, 401, "M_UNKNOWN_TOKEN", "Invalid refresh token")
+	// The old access token is dead at once. (The old refresh token's
+	// second chance is TestRefreshLostResponse's subject.)
 	e.postJSON(logoutPath, "{}", bearer(first.str("access_token"))...).wantError(t, 401, "M_UNKNOWN_TOKEN", "")
 
 	// The new pair works, and refreshing after the access token expired
@@ -71,6 +74,135 @@ func TestRefresh(t *testing.T) {
 	// A refresh token of an ended session is refused.
 	e.postJSON(refreshPath, obj{"refresh_token": again.str("refresh_token")}).
 		wantError(t, 401, "M_UNKNOWN_TOKEN", "Invalid refresh token")
+}
+
+// refreshed is one successful compat refresh.
+type refreshed struct{ access, refresh string }
+
+func (e *env) refresh(token string) refreshed {
+	e.t.Helper()
+	res := e.postJSON(refreshPath, obj{"refresh_token": token})
+	if res.status != http.StatusOK {
+		e.t.Fatalf("refresh: %d %s", res.status, res.raw)
+	}
+	return refreshed{access: res.str("access_token"), refresh: res.str("refresh_token")}
+}
+
+// markUsed records that the homeserver saw an access token, as
+// introspection does.
+func (e *env) markUsed(access string) {
+	e.t.Helper()
+	ctx := context.Background()
+	at, err := e.store.CompatAccessTokens().FindByToken(ctx, access)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.store.CompatAccessTokens().MarkUsed(ctx, at); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestRefreshLostResponse: when our answer to a refresh never reached the
+// client, it may present the old token once more, as long as the pair it
+// did not receive is unused.
+func TestRefreshLostResponse(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	alice := e.user("alice", "correct horse")
+	login := e.login("alice", "correct horse", obj{"refresh_token": true})
+
+	lost := e.refresh(login.str("refresh_token")) // the client never sees this
+	retry := e.refresh(login.str("refresh_token"))
+
+	// The lost pair is gone; the retry's pair works.
+	if _, err := e.store.CompatAccessTokens().FindByToken(ctx, lost.access); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("lost access token still stored: %v", err)
+	}
+	e.postJSON(refreshPath, obj{"refresh_token": lost.refresh}).wantError(t, 401, "M_UNKNOWN_TOKEN", "Invalid refresh token")
+	// Only once.
+	e.postJSON(refreshPath, obj{"refresh_token": login.str("refresh_token")}).wantError(t, 401, "M_UNKNOWN_TOKEN", "Invalid refresh token")
+	if sessions := e.activeCompatSessions(alice); len(sessions) != 1 {
+		t.Fatalf("sessions %+v", sessions)
+	}
+	// The chain goes on from the retry.
+	next := e.refresh(retry.refresh)
+	if r := e.postJSON(logoutPath, "{}", bearer(next.access)...); r.status != http.StatusOK {
+		t.Fatalf("logout with the chain's newest token: %d %s", r.status, r.raw)
+	}
+}
+
+// TestRefreshReplayAfterSuccessorUsed: a consumed compat refresh token that
+// comes back after its successor was used is a proven replay; the session
+// ends, the device is synced away and the log says so.
+func TestRefreshReplayAfterSuccessorUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		use  func(e *env, next refreshed) // proof the client got next
+	}{
+		{"successor access token used", func(e *env, next refreshed) { e.markUsed(next.access) }},
+		{"successor refresh token used", func(e *env, next refreshed) { e.refresh(next.refresh) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			alice := e.user("alice", "correct horse")
+			login := e.login("alice", "correct horse", obj{"refresh_token": true, "device_id": "PHONE"})
+			next := e.refresh(login.str("refresh_token"))
+			tc.use(e, next)
+			syncsBefore := e.jobs("sync-devices", alice)
+
+			e.postJSON(refreshPath, obj{"refresh_token": login.str("refresh_token")}).wantError(t, 401, "M_UNKNOWN_TOKEN", "Invalid refresh token")
+			if sessions := e.activeCompatSessions(alice); len(sessions) != 0 {
+				t.Fatalf("session survived a proven replay: %+v", sessions)
+			}
+			if n := e.jobs("sync-devices", alice); n != syncsBefore+1 {
+				t.Fatalf("sync-devices jobs = %d, want %d", n, syncsBefore+1)
+			}
+			logged := e.logs.String()
+			for _, want := range []string{"security: compat refresh token replayed", "device_id=PHONE", "user_id=" + alice.ID.String()} {
+				if !strings.Contains(logged, want) {
+					t.Errorf("log lacks %q:\n%s", want, logged)
+				}
+			}
+			if strings.Contains(logged, login.str("refresh_token")) {
+				t.Error("the log carries the refresh token itself")
+			}
+		})
+	}
+}
+
+// TestRefreshConcurrent: the client's own concurrent refreshes of one token
+// leave exactly one working chain and the session alive.
+func TestRefreshConcurrent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	alice := e.user("alice", "correct horse")
+	login := e.login("alice", "correct horse", obj{"refresh_token": true})
+	const n = 8
+	got := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { got[i] = e.postJSON(refreshPath, obj{"refresh_token": login.str("refresh_token")}) })
+	}
+	wg.Wait()
+	ctx := context.Background()
+	live := 0
+	for _, res := range got {
+		switch res.status {
+		case http.StatusOK:
+			rt, err := e.store.CompatRefreshTokens().FindByToken(ctx, res.str("refresh_token"))
+			if err == nil && rt.ConsumedAt == nil {
+				live++
+			}
+		case http.StatusUnauthorized:
+		default:
+			t.Fatalf("refresh: %d %s", res.status, res.raw)
+		}
+	}
+	if live != 1 {
+		t.Fatalf("%d live refresh tokens after %d concurrent refreshes, want 1", live, n)
+	}
+	if sessions := e.activeCompatSessions(alice); len(sessions) != 1 {
+		t.Fatalf("concurrent refreshes ended the session: %+v", sessions)
+	}
 }
 
 func TestRefreshErrors(t *testing.T) {

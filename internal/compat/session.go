@@ -94,6 +94,12 @@ func (h *Handler) startSession(r *http.Request, req *loginRequest, auth *authent
 		LastActiveIP:     clientIP(ctx),
 	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
+		// Logins of one user take turns from here to commit, so each
+		// finds and ends the session the one before it put on the device:
+		// one live session per (user, device), however many race.
+		if err := tx.Users().Hold(ctx, user.ID); err != nil {
+			return err
+		}
 		if auth.password != nil {
 			if _, err := login.StoreUpgrade(ctx, tx, *auth.password); err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"mas/internal/domain"
 	"mas/internal/login"
 	"mas/internal/policy"
+	"mas/internal/ratelimit"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
@@ -28,6 +29,9 @@ const (
 	// displayNameTimeout bounds the purely cosmetic display name lookup on
 	// the consent page.
 	displayNameTimeout = time.Second
+	// MaxRedirectURLBytes bounds the redirectUrl an SSO login stores for
+	// whoever asks, logged in or not.
+	MaxRedirectURLBytes = 4 << 10
 )
 
 // SSO actions (MSC3824): whether the user came to log in or to register.
@@ -44,6 +48,7 @@ const (
 const (
 	msgMissingRedirectURL = "Missing redirectUrl"
 	msgInvalidRedirectURL = "invalid redirectUrl"
+	msgRedirectURLTooLong = "redirectUrl is too long"
 	msgLoginNotFound      = "This login request does not exist."
 	msgLoginExpired       = "This login session expired."
 	codeLoginExpired      = "compat_sso_login_expired"
@@ -62,9 +67,18 @@ func (h *Handler) ssoRedirect(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Error(w, r, http.StatusBadRequest, "", msgMissingRedirectURL)
 		return
 	}
+	if len(q.Get("redirectUrl")) > MaxRedirectURLBytes {
+		h.Pages.Error(w, r, http.StatusRequestURITooLong, "", msgRedirectURLTooLong)
+		return
+	}
 	redirectURL, ok := parseRedirectURL(q.Get("redirectUrl"))
 	if !ok {
 		h.Pages.Error(w, r, http.StatusBadRequest, "", msgInvalidRedirectURL)
+		return
+	}
+	var limited *ratelimit.LimitedError
+	if err := h.Limits.CheckCompatSSO(requestctx.ClientIP(ctx)); errors.As(err, &limited) {
+		h.Pages.Limited(w, r, limited)
 		return
 	}
 	token, err := tokens.RandomAlphanumeric(h.Rand, loginTokenLength)
@@ -107,6 +121,9 @@ func ssoAction(q url.Values) (string, bool) {
 // private-use schemes) are allowed as they are. The URL is returned in
 // normal form, with the root path an http(s) URL without a path implies.
 func parseRedirectURL(raw string) (string, bool) {
+	if !domain.IsText(raw) {
+		return "", false
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
 		return "", false

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mas/internal/browsertest"
+	"mas/internal/compat"
 	"mas/internal/domain"
 	"mas/internal/homeserver/homeservertest"
 )
@@ -17,24 +18,32 @@ import (
 func TestSSORedirectErrors(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	for _, tc := range []struct {
-		name  string
-		query string
-		want  string
+		name   string
+		query  string
+		want   string
+		status int // 400 when zero
 	}{
-		{"no redirectUrl", "", "Missing redirectUrl"},
-		{"no redirectUrl, only an action", "?action=login", "Missing redirectUrl"},
-		{"empty", "?redirectUrl=", "invalid redirectUrl"},
-		{"relative", "?redirectUrl=%2Fcallback", "invalid redirectUrl"},
-		{"no scheme", "?redirectUrl=client.example%2Fcallback", "invalid redirectUrl"},
-		{"user info", "?redirectUrl=" + url.QueryEscape("https://user@client.example/"), "invalid redirectUrl"},
-		{"password", "?redirectUrl=" + url.QueryEscape("https://:secret@client.example/"), "invalid redirectUrl"},
-		{"http without host", "?redirectUrl=" + url.QueryEscape("http:///callback"), "invalid redirectUrl"},
-		{"https without host", "?redirectUrl=" + url.QueryEscape("https://:443/"), "invalid redirectUrl"},
-		{"unparsable", "?redirectUrl=" + url.QueryEscape("https://client example/"), "invalid redirectUrl"},
+		{"no redirectUrl", "", "Missing redirectUrl", 0},
+		{"no redirectUrl, only an action", "?action=login", "Missing redirectUrl", 0},
+		{"empty", "?redirectUrl=", "invalid redirectUrl", 0},
+		{"relative", "?redirectUrl=%2Fcallback", "invalid redirectUrl", 0},
+		{"no scheme", "?redirectUrl=client.example%2Fcallback", "invalid redirectUrl", 0},
+		{"user info", "?redirectUrl=" + url.QueryEscape("https://user@client.example/"), "invalid redirectUrl", 0},
+		{"password", "?redirectUrl=" + url.QueryEscape("https://:secret@client.example/"), "invalid redirectUrl", 0},
+		{"http without host", "?redirectUrl=" + url.QueryEscape("http:///callback"), "invalid redirectUrl", 0},
+		{"https without host", "?redirectUrl=" + url.QueryEscape("https://:443/"), "invalid redirectUrl", 0},
+		{"unparsable", "?redirectUrl=" + url.QueryEscape("https://client example/"), "invalid redirectUrl", 0},
+		{"invalid UTF-8", "?redirectUrl=https%3A%2F%2Fclient.example%2F%FF", "invalid redirectUrl", 0},
+		{"NUL", "?redirectUrl=https%3A%2F%2Fclient.example%2F%00", "invalid redirectUrl", 0},
+		// Stored for anyone who asks, so bounded.
+		{"too long", "?redirectUrl=" + url.QueryEscape("https://client.example/?"+strings.Repeat("a", compat.MaxRedirectURLBytes)), "redirectUrl is too long", http.StatusRequestURITooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.do(e.request("GET", ssoPath+tc.query, ""))
-			if res.status != http.StatusBadRequest || !strings.Contains(res.raw, tc.want) {
+			if tc.status == 0 {
+				tc.status = http.StatusBadRequest
+			}
+			if res.status != tc.status || !strings.Contains(res.raw, tc.want) {
 				t.Fatalf("%d %s", res.status, res.raw)
 			}
 			if ct := res.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {

@@ -27,6 +27,7 @@ func (c *Config) Marshal() ([]byte, error) {
 		yaml.IndentSequence(true),
 		yaml.UseLiteralStyleIfMultiline(true),
 		yaml.UseSingleQuote(true),
+		yaml.WithComment(c.yamlComments()),
 	)
 }
 

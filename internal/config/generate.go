@@ -10,14 +10,17 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"github.com/goccy/go-yaml"
 )
 
 // Generate returns a complete configuration for a fresh installation: a new
 // encryption key, one signing key of each type upstream generates (RSA 2048,
 // P-256, P-384, secp256k1) with random key IDs, a random Matrix secret and
-// an SQLite database in the working directory. Everything else is default.
+// an SQLite database in the working directory, and only loopback as a
+// trusted proxy (see GeneratedTrustedProxies). Everything else is default.
 //
 // Randomness comes from rng, except that since Go 1.26 the standard
 // library's RSA and ECDSA key generation ignore the reader they are given
@@ -58,7 +61,29 @@ func Generate(rng io.Reader) (*Config, error) {
 	}
 	c.Matrix.Secret = secret
 	c.Database.URI = "sqlite:mas.db"
+	c.HTTP.TrustedProxies = append([]string(nil), GeneratedTrustedProxies...)
 	return c, nil
+}
+
+// trustedProxiesHelp explains the generated trusted_proxies list where an
+// operator will look for it: in the file, above the key. Each line starts
+// with a space so that it reads "# text".
+var trustedProxiesHelp = []string{
+	" Addresses allowed to report the client's address in X-Forwarded-For.",
+	" Loopback only: right for a reverse proxy on this machine. If the proxy",
+	" runs elsewhere, add its exact address (e.g. 10.0.0.5/32), never its whole",
+	" network: every host in a listed range can choose the client address it",
+	" reports, and so escape the per-IP rate limits.",
+}
+
+// yamlComments are the comments Marshal adds. The trusted_proxies note is
+// tied to the list's value rather than to Generate having been called, so
+// that a generated configuration keeps round-tripping to an equal Config.
+func (c *Config) yamlComments() yaml.CommentMap {
+	if !slices.Equal(c.HTTP.TrustedProxies, GeneratedTrustedProxies) {
+		return nil
+	}
+	return yaml.CommentMap{"$.http.trusted_proxies": {yaml.HeadComment(trustedProxiesHelp...)}}
 }
 
 func generateRSA(rng io.Reader) ([]byte, error) {

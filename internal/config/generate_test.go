@@ -70,8 +70,10 @@ func TestGenerateContents(t *testing.T) {
 	if !regexp.MustCompile(`^[A-Za-z0-9]{32}$`).MatchString(c.Matrix.Secret) {
 		t.Errorf("matrix secret = %q", c.Matrix.Secret)
 	}
-	if !reflect.DeepEqual(c.HTTP, Default().HTTP) || !reflect.DeepEqual(c.Passwords, Default().Passwords) {
-		t.Error("http and passwords should be the defaults")
+	wantHTTP := Default().HTTP
+	wantHTTP.TrustedProxies = []string{"127.0.0.0/8", "::1/128"}
+	if !reflect.DeepEqual(c.HTTP, wantHTTP) || !reflect.DeepEqual(c.Passwords, Default().Passwords) {
+		t.Error("http (but for trusted_proxies) and passwords should be the defaults")
 	}
 	keys := c.Secrets.Keys
 	if len(keys) != 4 {

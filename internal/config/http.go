@@ -41,6 +41,18 @@ var DefaultTrustedProxies = []string{
 	"::1/128",
 }
 
+// GeneratedTrustedProxies is what `config generate` writes: loopback only.
+// Upstream's default trusts every private range, so that any host on the
+// same private network may claim whatever client address it likes through
+// X-Forwarded-For and sidestep the per-IP rate limits. A configuration
+// without the key keeps upstream's list (drop-in compatibility; the server
+// warns at start), but a new installation starts safe and the operator
+// adds the reverse proxy's own address.
+var GeneratedTrustedProxies = []string{
+	"127.0.0.0/8",
+	"::1/128",
+}
+
 func (h *HTTPConfig) setDefaults() {
 	port8081 := uint16(8081)
 	h.Listeners = []ListenerConfig{

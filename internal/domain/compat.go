@@ -37,6 +37,9 @@ type CompatAccessToken struct {
 	Token     string
 	CreatedAt time.Time
 	ExpiresAt *time.Time
+	// FirstUsedAt is when the homeserver first presented the token: the
+	// proof that the response carrying it reached the client.
+	FirstUsedAt *time.Time
 }
 
 // Valid reports whether the token has not expired at now.
@@ -52,14 +55,18 @@ type CompatRefreshToken struct {
 	Token         string
 	CreatedAt     time.Time
 	ConsumedAt    *time.Time
+	// NextRefreshTokenID is the token this one was rotated into; nil
+	// before rotation, and once that token is gone.
+	NextRefreshTokenID *ID
 }
 
-// Consume marks the refresh token used.
-func (t *CompatRefreshToken) Consume(now time.Time) error {
+// Consume marks the refresh token used, rotated into next.
+func (t *CompatRefreshToken) Consume(now time.Time, next ID) error {
 	if t.ConsumedAt != nil {
 		return transitionError("compat refresh token", StageConsumed, StageConsumed)
 	}
 	t.ConsumedAt = &now
+	t.NextRefreshTokenID = &next
 	return nil
 }
 

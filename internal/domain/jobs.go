@@ -110,6 +110,22 @@ type CleanupOAuthAuthorizationGrantsJob struct{}
 
 func (CleanupOAuthAuthorizationGrantsJob) Kind() string { return "cleanup-oauth-authorization-grants" }
 
+// CleanupUnusedOAuthAuthorizationGrantsJob deletes authorization grants
+// no user completed within an hour: each unauthenticated /authorize
+// request leaves one.
+type CleanupUnusedOAuthAuthorizationGrantsJob struct{}
+
+func (CleanupUnusedOAuthAuthorizationGrantsJob) Kind() string {
+	return "cleanup-unused-oauth-authorization-grants"
+}
+
+// CleanupUnusedCompatSSOLoginsJob deletes compat SSO logins that did not
+// become a session within an hour: each unauthenticated SSO redirect
+// leaves one.
+type CleanupUnusedCompatSSOLoginsJob struct{}
+
+func (CleanupUnusedCompatSSOLoginsJob) Kind() string { return "cleanup-unused-compat-sso-logins" }
+
 // CleanupOAuthDeviceCodeGrantsJob deletes device code grants created more
 // than 7 days ago.
 type CleanupOAuthDeviceCodeGrantsJob struct{}

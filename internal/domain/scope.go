@@ -38,3 +38,28 @@ func DevicesInScope(scope []string) []string {
 	}
 	return out
 }
+
+// MaxDeviceIDLength is the longest device ID Synapse accepts.
+const MaxDeviceIDLength = 255
+
+// deviceIDSymbols are the characters of a device ID besides letters and
+// digits: URI unreserved and sub-delims characters, ':', '@' and '/'.
+const deviceIDSymbols = "._~!$&'()*+,;=:@/-"
+
+// IsDeviceID reports whether id can name a device: 1 to 255 characters,
+// letters, digits or deviceIDSymbols. A device ID travels in a scope token
+// (no spaces, quotes or backslashes there) and to Synapse, which refuses
+// longer ones; control characters, spaces and line breaks have no place in
+// either.
+func IsDeviceID(id string) bool {
+	if id == "" || len(id) > MaxDeviceIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(deviceIDSymbols, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -21,7 +21,6 @@ func (h *listenerHandler) common(r *http.Request) templates.Common {
 func (h *listenerHandler) notFound(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
 	info.route = routeNotFound
-	w.Header().Set("X-Frame-Options", "DENY")
 	page := templates.NotFoundPage{Common: h.common(r), Path: info.path}
 	h.page(w, r, http.StatusNotFound, templates.PageNotFound, page, "Not Found\n")
 }

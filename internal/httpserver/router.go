@@ -33,6 +33,7 @@ type shared struct {
 	metrics    *requestMetrics
 	tpl        *templates.Templates
 	pageCommon func(*http.Request) templates.Common
+	security   *securityPolicy
 }
 
 // listenerHandler is the root handler of one listener: request context,
@@ -76,7 +77,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 
 	w.Header().Set(requestIDHeader, id)
-	rec := &responseRecorder{ResponseWriter: w}
+	// The security headers sit under the recorder so that every answer,
+	// the 404 and 500 pages included, passes through them.
+	rec := &responseRecorder{ResponseWriter: &securityWriter{ResponseWriter: w, policy: h.security, info: info}}
 
 	defer func() {
 		abort := false

@@ -84,6 +84,11 @@ func New(opts Options) (*Server, error) {
 		random = rand.Reader
 	}
 
+	security, err := newSecurityPolicy(opts.Templates, logger)
+	if err != nil {
+		return nil, fmt.Errorf("http server: %w", err)
+	}
+
 	sh := &shared{
 		logger:     logger,
 		trusted:    opts.TrustedProxies,
@@ -91,6 +96,7 @@ func New(opts Options) (*Server, error) {
 		metrics:    metrics,
 		tpl:        opts.Templates,
 		pageCommon: opts.PageCommon,
+		security:   security,
 	}
 	mounts := builtinMounts(opts.Health, gatherer, logger)
 	for name, m := range opts.Mounts {

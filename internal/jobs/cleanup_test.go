@@ -32,6 +32,7 @@ func TestDefaultSchedulesNamedAfterTheirKind(t *testing.T) {
 		"cleanup-revoked-oauth-access-tokens", "cleanup-expired-oauth-access-tokens",
 		"cleanup-revoked-oauth-refresh-tokens", "cleanup-consumed-oauth-refresh-tokens",
 		"cleanup-oauth-authorization-grants", "cleanup-oauth-device-code-grants",
+		"cleanup-unused-oauth-authorization-grants", "cleanup-unused-compat-sso-logins",
 	} {
 		if !seen[want] {
 			t.Errorf("no default schedule runs %s", want)
@@ -53,6 +54,15 @@ func TestDefaultScheduledJobsRun(t *testing.T) {
 		newGrant := &domain.AuthorizationGrant{
 			RedirectURI: "https://app.example.com/cb", Scope: []string{"openid"}, ResponseMode: "query",
 			ResponseTypeCode: true, Code: "new", CreatedAt: now.Add(-6 * 24 * time.Hour),
+		}
+		// Grants nobody completed go after an hour.
+		unusedGrant := &domain.AuthorizationGrant{
+			RedirectURI: "https://app.example.com/cb", Scope: []string{"openid"}, ResponseMode: "query",
+			ResponseTypeCode: true, Code: "unused", CreatedAt: now.Add(-2 * time.Hour),
+		}
+		waitingGrant := &domain.AuthorizationGrant{
+			RedirectURI: "https://app.example.com/cb", Scope: []string{"openid"}, ResponseMode: "query",
+			ResponseTypeCode: true, Code: "waiting", CreatedAt: now.Add(-50 * time.Minute),
 		}
 		var kinds []string
 		err := store.WithTx(ctx, e.store, func(tx store.Tx) error {
@@ -83,11 +93,22 @@ func TestDefaultScheduledJobsRun(t *testing.T) {
 			if err := tx.AccessTokens().Revoke(ctx, kept); err != nil {
 				return err
 			}
-			oldGrant.ClientID, newGrant.ClientID = c.ID, c.ID
-			if err := tx.AuthorizationGrants().Add(ctx, oldGrant); err != nil {
+			for _, g := range []*domain.AuthorizationGrant{oldGrant, newGrant, unusedGrant, waitingGrant} {
+				g.ClientID = c.ID
+				if err := tx.AuthorizationGrants().Add(ctx, g); err != nil {
+					return err
+				}
+			}
+			// The 6-day-old grant was completed by its user.
+			u, err := tx.Users().Add(ctx, "alice")
+			if err != nil {
 				return err
 			}
-			if err := tx.AuthorizationGrants().Add(ctx, newGrant); err != nil {
+			bs, err := tx.BrowserSessions().Add(ctx, u.ID, "")
+			if err != nil {
+				return err
+			}
+			if err := tx.AuthorizationGrants().Fulfill(ctx, newGrant, bs.ID); err != nil {
 				return err
 			}
 			for _, s := range jobs.DefaultSchedules() {
@@ -128,6 +149,8 @@ func TestDefaultScheduledJobsRun(t *testing.T) {
 			{"access token revoked just now", func() error { _, err := e.store.AccessTokens().Lookup(ctx, kept.ID); return err }, false},
 			{"grant created 8 days ago", func() error { _, err := e.store.AuthorizationGrants().Lookup(ctx, oldGrant.ID); return err }, true},
 			{"grant created 6 days ago", func() error { _, err := e.store.AuthorizationGrants().Lookup(ctx, newGrant.ID); return err }, false},
+			{"unused grant created 2 hours ago", func() error { _, err := e.store.AuthorizationGrants().Lookup(ctx, unusedGrant.ID); return err }, true},
+			{"unused grant created 50 minutes ago", func() error { _, err := e.store.AuthorizationGrants().Lookup(ctx, waitingGrant.ID); return err }, false},
 		} {
 			err := tc.lookup()
 			switch {

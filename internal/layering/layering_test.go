@@ -26,6 +26,7 @@ var rank = map[string]int{
 	"internal/routes":      0,
 	"internal/layering":    0,
 	"internal/browsertest": 0, // test support: the browser the page tests drive
+	"internal/logtest":     0, // test support: captured log lines
 	"internal/config":      1,
 	"internal/templates":   1,
 	"internal/store":       1,
@@ -81,6 +82,7 @@ var onlyFrom = map[string][]string{
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
 	"internal/browsertest":               {},
+	"internal/logtest":                   {},
 	"internal/testdb":                    {},
 }
 

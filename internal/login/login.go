@@ -43,8 +43,8 @@ const (
 	// no such user, a deactivated one, one without a password, a wrong
 	// password, a stored hash that cannot be verified.
 	BadCredentials
-	// Locked: the user is locked. When it is reported depends on the
-	// LockOrder.
+	// Locked: the user is locked, and the password was right: only
+	// someone who knows it learns about the lock.
 	Locked
 	// RateLimited: too many attempts; Result.RetryAfter says for how long.
 	RateLimited
@@ -63,18 +63,6 @@ func (o Outcome) String() string {
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
-
-// LockOrder says when a locked account is reported.
-type LockOrder int
-
-const (
-	// LockAfterPassword reports the lock only to someone who has just
-	// proved they know the password (the pages, as upstream's).
-	LockAfterPassword LockOrder = iota
-	// LockFirst reports the lock before any rate limit or password work,
-	// as upstream's legacy Matrix login API does.
-	LockFirst
-)
 
 // Result is a password check's outcome with what goes with it.
 type Result struct {
@@ -113,16 +101,25 @@ func (c *Checker) UsernameFromHint(hint string) string {
 	return localpart
 }
 
+// MaxPasswordBytes bounds a password. Longer ones are refused like a wrong
+// password, at the same cost, before any hashing (argon2's own limit is
+// 1 MiB, the legacy API's bodies may be 2 MiB, and an error there once
+// answered differently for existing and unknown accounts).
+const MaxPasswordBytes = 4096
+
 // CheckPassword checks that password is the password of the account typed
 // names. The error is for failures of the service itself; every answer
 // about the credentials is an Outcome.
 //
-// The rate limits come before any hashing, so that hammering a login form
-// costs the attacker a refusal, not us a hash. Names that match no account
-// are limited too, by name, so that a refusal does not tell existing
-// accounts apart; and every failure past the limits spends about the time
-// of one verification, so that response times do not either.
-func (c *Checker) CheckPassword(ctx context.Context, typed, password string, order LockOrder) (Result, error) {
+// Every failure looks the same from outside: no such account, a
+// deactivated or locked one with a wrong password, no password, a wrong
+// password, an unusable stored hash, an over-long password all answer
+// BadCredentials after exactly one password computation (a dummy one when
+// there is nothing to verify), so neither the answer nor its cost tells
+// which accounts exist or are locked. The rate limits come before any
+// hashing, so that hammering a login form costs the attacker a refusal,
+// not us a hash; names that match no account are limited too, by name.
+func (c *Checker) CheckPassword(ctx context.Context, typed, password string) (Result, error) {
 	localpart, known := c.Localpart(typed)
 	if !known {
 		localpart = typed // still limited, as a name of its own
@@ -137,9 +134,6 @@ func (c *Checker) CheckPassword(ctx context.Context, typed, password string, ord
 		case u.DeactivatedAt == nil:
 			user = u
 		}
-	}
-	if user != nil && user.LockedAt != nil && order == LockFirst {
-		return Result{Outcome: Locked, User: user}, nil
 	}
 
 	accountKey := strings.ToLower(localpart)
@@ -168,7 +162,7 @@ func (c *Checker) CheckPassword(ctx context.Context, typed, password string, ord
 			active = p
 		}
 	}
-	if active == nil {
+	if active == nil || len(password) > MaxPasswordBytes {
 		return c.dummyFailure(ctx)
 	}
 	upgrade, err := c.Passwords.Verify(ctx, active.Version, active.HashedPassword, password)

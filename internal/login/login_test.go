@@ -3,6 +3,7 @@ package login_test
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,24 +96,25 @@ func TestCheckPasswordOutcomes(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, typed, password string
-		order                 login.LockOrder
 		want                  login.Outcome
 	}{
-		{"right password", "alice", "alice's password", login.LockAfterPassword, login.OK},
-		{"full Matrix ID", "@alice:example.org", "alice's password", login.LockAfterPassword, login.OK},
-		{"another server's ID", "@alice:elsewhere.org", "alice's password", login.LockAfterPassword, login.BadCredentials},
-		{"wrong password", "alice", "wrong", login.LockAfterPassword, login.BadCredentials},
-		{"unknown user", "nobody", "whatever", login.LockAfterPassword, login.BadCredentials},
-		{"name with a colon", "a:b", "whatever", login.LockAfterPassword, login.BadCredentials},
-		{"no password", "nopass", "whatever", login.LockAfterPassword, login.BadCredentials},
-		{"deactivated", "gone", "gone's password", login.LockAfterPassword, login.BadCredentials},
-		{"unusable hash", "broken", "whatever", login.LockAfterPassword, login.BadCredentials},
-		{"locked, right password", "locked", "locked's password", login.LockAfterPassword, login.Locked},
-		{"locked, wrong password, told only after", "locked", "wrong", login.LockAfterPassword, login.BadCredentials},
-		{"locked, wrong password, told first", "locked", "wrong", login.LockFirst, login.Locked},
+		{"right password", "alice", "alice's password", login.OK},
+		{"full Matrix ID", "@alice:example.org", "alice's password", login.OK},
+		{"another server's ID", "@alice:elsewhere.org", "alice's password", login.BadCredentials},
+		{"wrong password", "alice", "wrong", login.BadCredentials},
+		{"unknown user", "nobody", "whatever", login.BadCredentials},
+		{"name with a colon", "a:b", "whatever", login.BadCredentials},
+		{"no password", "nopass", "whatever", login.BadCredentials},
+		{"deactivated", "gone", "gone's password", login.BadCredentials},
+		{"unusable hash", "broken", "whatever", login.BadCredentials},
+		{"locked, right password", "locked", "locked's password", login.Locked},
+		{"locked, wrong password, told only after", "locked", "wrong", login.BadCredentials},
+		{"too long, existing user", "alice", strings.Repeat("x", login.MaxPasswordBytes+1), login.BadCredentials},
+		{"too long, unknown user", "nobody", strings.Repeat("x", 2<<20), login.BadCredentials},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := e.checker.CheckPassword(ctxFrom("192.0.2.1"), tc.typed, tc.password, tc.order)
+			before := e.checker.Passwords.Stats().Completed
+			res, err := e.checker.CheckPassword(ctxFrom("192.0.2.1"), tc.typed, tc.password)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,6 +123,11 @@ func TestCheckPasswordOutcomes(t *testing.T) {
 			}
 			if (res.Outcome == login.OK || res.Outcome == login.Locked) != (res.User != nil) {
 				t.Fatalf("user %v with outcome %v", res.User, res.Outcome)
+			}
+			// One computation whatever the outcome (a right password of
+			// an older scheme also computes the rehash: not a failure).
+			if ran := e.checker.Passwords.Stats().Completed - before; ran != 1 && res.Outcome != login.OK {
+				t.Errorf("%d password computations, want 1", ran)
 			}
 		})
 	}
@@ -132,7 +139,7 @@ func TestStoreUpgrade(t *testing.T) {
 	e := newEnv(t, roomy)
 	ctx := ctxFrom("192.0.2.1")
 	u := e.user("alice", "alice's password", nil)
-	res, err := e.checker.CheckPassword(ctx, "alice", "alice's password", login.LockAfterPassword)
+	res, err := e.checker.CheckPassword(ctx, "alice", "alice's password")
 	if err != nil || res.Outcome != login.OK || res.Upgrade == nil {
 		t.Fatalf("check = %+v, %v; want OK with an upgrade", res, err)
 	}
@@ -149,7 +156,7 @@ func TestStoreUpgrade(t *testing.T) {
 		t.Fatalf("active password = %+v, %v; want the version 2 upgrade %s", active, err, id)
 	}
 	// Checked again, nothing is left to upgrade.
-	res, err = e.checker.CheckPassword(ctx, "alice", "alice's password", login.LockAfterPassword)
+	res, err = e.checker.CheckPassword(ctx, "alice", "alice's password")
 	if err != nil || res.Outcome != login.OK || res.Upgrade != nil {
 		t.Fatalf("second check = %+v, %v; want OK without an upgrade", res, err)
 	}
@@ -169,7 +176,7 @@ func TestCheckPasswordRateLimits(t *testing.T) {
 	e.user("alice", "alice's password", nil)
 	check := func(ip, typed string) login.Outcome {
 		t.Helper()
-		res, err := e.checker.CheckPassword(ctxFrom(ip), typed, "wrong", login.LockAfterPassword)
+		res, err := e.checker.CheckPassword(ctxFrom(ip), typed, "wrong")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,5 +272,31 @@ func TestSessionCounts(t *testing.T) {
 	}
 	if got.Personal != 2 || got.Compat != 1 || got.OAuth2 != 0 || got.Total != 3 {
 		t.Fatalf("counts = %+v, want 2 self-owned personal + 1 compat", got)
+	}
+}
+
+// A password beyond argon2's input limit (1 MiB) once made the check fail
+// with an error for existing accounts only (a 500 where unknown accounts
+// got a 403): with the cap it is a wrong password for both, at the same
+// cost.
+func TestOverlongPasswordWithArgon2(t *testing.T) {
+	e := newEnv(t, roomy)
+	pw, err := passwords.New([]passwords.Scheme{{Version: 1, Algorithm: passwords.AlgorithmArgon2id,
+		Argon2: &passwords.Argon2Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}}}, passwords.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.checker.Passwords = pw
+	e.user("alice", "alice's password", nil)
+	huge := strings.Repeat("x", 1<<20+1)
+	for _, name := range []string{"alice", "nobody"} {
+		before := pw.Stats().Completed
+		res, err := e.checker.CheckPassword(ctxFrom("192.0.2.1"), name, huge)
+		if err != nil || res.Outcome != login.BadCredentials {
+			t.Errorf("%s: %v, %v; want bad credentials", name, res.Outcome, err)
+		}
+		if ran := pw.Stats().Completed - before; ran != 1 {
+			t.Errorf("%s: %d computations, want 1", name, ran)
+		}
 	}
 }

@@ -218,7 +218,8 @@ func (e *clientKeysError) Error() string { return "client keys unavailable: " + 
 
 // verifyWithClientKeys verifies with the client's inline jwks or the set
 // at its jwks_uri. A key the cached set does not have triggers one fresh
-// fetch, as the client may have rotated its keys.
+// fetch, as the client may have rotated its keys. A failed fetch is
+// remembered for jwksFailureTTL (see clientJWKSCache.get).
 func (h *Handler) verifyWithClientKeys(ctx context.Context, client *domain.Client, token string, algs []string) ([]byte, error) {
 	if client.JWKS != "" {
 		pk, err := keys.ParseJWKS([]byte(client.JWKS))
@@ -233,7 +234,7 @@ func (h *Handler) verifyWithClientKeys(ctx context.Context, client *domain.Clien
 	}
 	cache := h.jwksCache()
 	if client.IsStatic || h.policyEngine().AllowInsecureURIs() {
-		ctx = allowPrivateFetch(ctx)
+		ctx = allowUnguardedFetch(ctx)
 	}
 	now := h.Clock.Now()
 	pk, fetchedAt, err := cache.get(ctx, client.JWKSURI, now, jwksCacheTTL)
@@ -257,7 +258,12 @@ const (
 	// jwksMinRefresh rate-limits refetches triggered by unknown keys, so
 	// that assertions with made-up key IDs cannot make us hammer the
 	// client's server.
-	jwksMinRefresh   = 30 * time.Second
+	jwksMinRefresh = 30 * time.Second
+	// jwksFailureTTL is how long a failed fetch is remembered: without it a
+	// client whose jwks_uri fails or hangs would make every one of its
+	// token requests fetch again (and wait up to jwksFetchTimeout), which
+	// anyone can trigger with assertions naming that client.
+	jwksFailureTTL   = 30 * time.Second
 	jwksFetchTimeout = 5 * time.Second
 	jwksMaxBytes     = 256 << 10
 	jwksCacheEntries = 1024
@@ -276,57 +282,112 @@ func (h *Handler) jwksCache() *clientJWKSCache {
 			IdleConnTimeout:     time.Minute,
 		}
 		h.clientKeys = newClientJWKSCache(&http.Client{
-			Transport: transport,
-			Timeout:   jwksFetchTimeout,
-			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) >= 3 {
-					return errors.New("too many redirects")
-				}
-				return nil
-			},
+			Transport:     transport,
+			Timeout:       jwksFetchTimeout,
+			CheckRedirect: jwksCheckRedirect,
 		})
 	})
 	return h.clientKeys
 }
 
-// clientJWKSCache fetches clients' jwks_uri documents, caches them in
-// memory and collapses concurrent fetches of one URI into one request.
+// jwksCheckRedirect bounds redirects and holds their targets to the scheme
+// rule of the original URI: a redirect must not downgrade to http.
+func jwksCheckRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	return checkJWKSScheme(req.Context(), req.URL)
+}
+
+// checkJWKSScheme requires https unless the URI is one the operator
+// vouches for (a static client's, or any when the policy allows insecure
+// URIs): over plain http anyone on the path could substitute their own
+// keys and authenticate as the client.
+func checkJWKSScheme(ctx context.Context, u *url.URL) error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && unguardedFetchAllowed(ctx):
+		return nil
+	case u.Scheme == "http":
+		return fmt.Errorf("jwks_uri %q must use https", u.Redacted())
+	default:
+		return fmt.Errorf("jwks_uri %q is not an http(s) URL", u.Redacted())
+	}
+}
+
+// clientJWKSCache fetches clients' jwks_uri documents, caches them (and
+// failures to get them) in memory and collapses concurrent fetches of one
+// URI into one request.
 type clientJWKSCache struct {
 	client   *http.Client
 	mu       sync.Mutex
-	entries  map[string]jwksEntry
-	inflight map[string]*jwksFetch
+	entries  map[jwksKey]jwksEntry
+	inflight map[jwksKey]*jwksFetch
+}
+
+// jwksKey separates fetches made under the SSRF guard from unguarded ones
+// (static clients): the same URI may give a different answer under each,
+// and a guarded refusal must not be served to a static client, nor a
+// static client's keys to a dynamic one.
+type jwksKey struct {
+	uri       string
+	unguarded bool
 }
 
 type jwksEntry struct {
+	// keys is the last set fetched, at fetchedAt; nil if none was.
 	keys      *keys.PublicKeys
 	fetchedAt time.Time
+	// err is the failure of the last fetch, at failedAt; nil when the last
+	// fetch succeeded. A failed refresh keeps the earlier keys, which stay
+	// good for their own lifetime.
+	err      error
+	failedAt time.Time
+}
+
+// stale reports whether the entry serves nothing any more.
+func (e jwksEntry) stale(now time.Time) bool {
+	return (e.keys == nil || now.Sub(e.fetchedAt) >= jwksCacheTTL) &&
+		(e.err == nil || now.Sub(e.failedAt) >= jwksFailureTTL)
 }
 
 type jwksFetch struct {
-	done chan struct{}
-	jwksEntry
-	err error
+	done      chan struct{}
+	keys      *keys.PublicKeys
+	fetchedAt time.Time
+	err       error
 }
 
 func newClientJWKSCache(client *http.Client) *clientJWKSCache {
-	return &clientJWKSCache{client: client, entries: map[string]jwksEntry{}, inflight: map[string]*jwksFetch{}}
+	return &clientJWKSCache{client: client, entries: map[jwksKey]jwksEntry{}, inflight: map[jwksKey]*jwksFetch{}}
 }
 
 // get returns the set at uri, fetched no longer than maxAge before now.
+// When no such set is cached and a fetch failed less than jwksFailureTTL
+// ago, that failure is returned without fetching again, so a failing or
+// hanging jwks_uri costs one request (and one timeout) per window instead
+// of one per token request.
 func (c *clientJWKSCache) get(ctx context.Context, uri string, now time.Time, maxAge time.Duration) (*keys.PublicKeys, time.Time, error) {
+	key := jwksKey{uri: uri, unguarded: unguardedFetchAllowed(ctx)}
 	c.mu.Lock()
-	if e, ok := c.entries[uri]; ok && now.Sub(e.fetchedAt) < maxAge {
+	e, ok := c.entries[key]
+	if ok && e.keys != nil && now.Sub(e.fetchedAt) < maxAge {
 		c.mu.Unlock()
 		return e.keys, e.fetchedAt, nil
 	}
-	f, running := c.inflight[uri]
+	if ok && e.err != nil && now.Sub(e.failedAt) < jwksFailureTTL {
+		c.mu.Unlock()
+		return nil, time.Time{}, fmt.Errorf("%w (failed at %s; not retried before %s)", e.err,
+			e.failedAt.UTC().Format(time.RFC3339), e.failedAt.Add(jwksFailureTTL).UTC().Format(time.RFC3339))
+	}
+	f, running := c.inflight[key]
 	if !running {
 		f = &jwksFetch{done: make(chan struct{})}
-		c.inflight[uri] = f
+		c.inflight[key] = f
 		// The fetch outlives a requester that gives up, so that the
 		// others waiting on it still get the result.
-		go c.fetch(context.WithoutCancel(ctx), uri, now, f)
+		go c.fetch(context.WithoutCancel(ctx), key, now, f)
 	}
 	c.mu.Unlock()
 	select {
@@ -337,40 +398,47 @@ func (c *clientJWKSCache) get(ctx context.Context, uri string, now time.Time, ma
 	}
 }
 
-func (c *clientJWKSCache) fetch(ctx context.Context, uri string, now time.Time, f *jwksFetch) {
-	f.keys, f.err = c.download(ctx, uri)
+func (c *clientJWKSCache) fetch(ctx context.Context, key jwksKey, now time.Time, f *jwksFetch) {
+	f.keys, f.err = c.download(ctx, key.uri)
 	f.fetchedAt = now
 	c.mu.Lock()
-	delete(c.inflight, uri)
-	if f.err == nil {
-		if len(c.entries) >= jwksCacheEntries {
-			c.evict(now)
-		}
-		c.entries[uri] = f.jwksEntry
+	delete(c.inflight, key)
+	e, known := c.entries[key]
+	if !known && len(c.entries) >= jwksCacheEntries {
+		c.evict(now)
 	}
+	if f.err == nil {
+		e = jwksEntry{keys: f.keys, fetchedAt: now}
+	} else {
+		e.err, e.failedAt = f.err, now
+	}
+	c.entries[key] = e
 	c.mu.Unlock()
 	close(f.done)
 }
 
 // evict drops stale entries, or an arbitrary one if none is stale.
 func (c *clientJWKSCache) evict(now time.Time) {
-	for uri, e := range c.entries {
-		if now.Sub(e.fetchedAt) >= jwksCacheTTL {
-			delete(c.entries, uri)
+	for key, e := range c.entries {
+		if e.stale(now) {
+			delete(c.entries, key)
 		}
 	}
-	for uri := range c.entries {
+	for key := range c.entries {
 		if len(c.entries) < jwksCacheEntries {
 			break
 		}
-		delete(c.entries, uri)
+		delete(c.entries, key)
 	}
 }
 
 func (c *clientJWKSCache) download(ctx context.Context, uri string) (*keys.PublicKeys, error) {
 	u, err := url.Parse(uri)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+	if err != nil {
 		return nil, fmt.Errorf("jwks_uri %q is not an http(s) URL", uri)
+	}
+	if err := checkJWKSScheme(ctx, u); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, jwksFetchTimeout)
 	defer cancel()

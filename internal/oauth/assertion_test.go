@@ -384,14 +384,17 @@ func TestClientAssertionJWKSURI(t *testing.T) {
 		t.Fatalf("%d fetches, want one after the cache expired", n)
 	}
 
-	// Failures to fetch refuse the client without caching the failure.
+	// Failures to fetch refuse the client; each is remembered for
+	// jwksFailureTTL (TestJWKSURIFailureIsCached), then retried.
 	e.clock.Advance(jwksCacheTTL)
 	js.status.Store(http.StatusInternalServerError)
 	wantInvalidClient(t, auth(k2, "RS256"), false, "could not be fetched")
 	js.status.Store(http.StatusOK)
 	js.jwks.Store("not json")
+	e.clock.Advance(jwksFailureTTL)
 	wantInvalidClient(t, auth(k2, "RS256"), false, "could not be fetched")
 	js.jwks.Store(regJWKS(k2))
+	e.clock.Advance(jwksFailureTTL)
 	wantAuthenticated(t, auth(k2, "RS256"), id)
 }
 

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/pages"
+	"mas/internal/ratelimit"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/session"
@@ -21,6 +23,12 @@ import (
 // authCodeLength is the length of authorization codes: 32 alphanumerics,
 // about 190 bits.
 const authCodeLength = 32
+
+// MaxAuthorizeQueryBytes bounds the query string of an authorization
+// request. Everything stored for the request comes from it, so this
+// bounds what an unauthenticated visitor can make us store. Real requests
+// (scopes, state, nonce, PKCE challenge, redirect URI) are well under 2 KiB.
+const MaxAuthorizeQueryBytes = 8 << 10
 
 // PKCE methods (RFC 7636).
 const (
@@ -50,7 +58,18 @@ type authorizeRequest struct {
 // back to the client (RFC 6749 §4.1.2.1).
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	// Before anything else, as nothing of the request can be trusted yet,
+	// not even the redirect URI to report an error to.
+	if len(r.URL.RawQuery) > MaxAuthorizeQueryBytes {
+		h.Pages.Error(w, r, http.StatusRequestURITooLong, string(ErrInvalidRequest),
+			fmt.Sprintf("The authorization request is too long: at most %d bytes of parameters are accepted.", MaxAuthorizeQueryBytes))
+		return
+	}
 	q := r.URL.Query()
+	if name, ok := notText(q); ok {
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The "+name+" parameter of the request is not valid text.")
+		return
+	}
 
 	clientID, err := domain.ParseID(q.Get("client_id"))
 	if err != nil {
@@ -81,7 +100,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	cb := responseTarget{redirectURI: redirectURI, mode: mode, state: q.Get("state"), clientName: client.ClientName}
 
 	if e := req.validate(client); e != nil {
-		h.deliverError(w, r, cb, e)
+		h.refuseAuthorization(w, r, client, cb, e)
 		return
 	}
 
@@ -103,18 +122,25 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	if req.code {
 		// Made now, revealed only once the user consents.
 		if grant.Code, err = tokens.RandomAlphanumeric(h.Rand, authCodeLength); err != nil {
-			h.serverErrorToClient(w, r, cb, err)
+			h.serverErrorToClient(w, r, client, cb, err)
 			return
 		}
 	}
+	// Only requests about to be stored count: they are what an
+	// unauthenticated visitor could pile up.
+	var limited *ratelimit.LimitedError
+	if err := h.Limits.CheckAuthorization(requestctx.ClientIP(ctx)); errors.As(err, &limited) {
+		h.Pages.Limited(w, r, limited)
+		return
+	}
 	if err := h.Store.AuthorizationGrants().Add(ctx, grant); err != nil {
-		h.serverErrorToClient(w, r, cb, err)
+		h.serverErrorToClient(w, r, client, cb, err)
 		return
 	}
 
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
-		h.serverErrorToClient(w, r, cb, err)
+		h.serverErrorToClient(w, r, client, cb, err)
 		return
 	}
 	next := session.ContinueAuthorizationGrant(grant.ID)
@@ -127,11 +153,30 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serverErrorToClient reports a failure of ours to the client, which can
-// then tell its user, rather than stranding the user on our error page.
-func (h *Handler) serverErrorToClient(w http.ResponseWriter, r *http.Request, cb responseTarget, err error) {
+// serverErrorToClient reports a failure of ours like any other error of
+// the request (see refuseAuthorization).
+func (h *Handler) serverErrorToClient(w http.ResponseWriter, r *http.Request, client *domain.Client, cb responseTarget, err error) {
 	requestctx.Logger(r.Context()).Error("authorization request failed", "error", err)
-	h.deliverError(w, r, cb, newError(ErrServerError, 0, "The server could not process the request."))
+	h.refuseAuthorization(w, r, client, cb, newError(ErrServerError, 0, "The server could not process the request."))
+}
+
+// refuseAuthorization answers an authorization request that fails before
+// the user did anything. A client the operator configured gets the error
+// at its redirect URI (RFC 6749 §4.1.2.1), so it can tell its user. A
+// dynamically registered client, which anyone may register with any
+// redirect URI, does not: redirecting it would make this origin an open
+// redirector that needs no user interaction (RFC 9700 §4.11.2), so the
+// error is shown on this service's own page.
+func (h *Handler) refuseAuthorization(w http.ResponseWriter, r *http.Request, client *domain.Client, cb responseTarget, e *Error) {
+	if client.IsStatic {
+		h.deliverError(w, r, cb, e)
+		return
+	}
+	status := e.Status
+	if status == 0 || status == http.StatusUnauthorized {
+		status = http.StatusBadRequest
+	}
+	h.Pages.Error(w, r, status, string(e.Code), "The application's request could not be accepted: "+e.Description)
 }
 
 func parseAuthorizeRequest(q url.Values) *authorizeRequest {

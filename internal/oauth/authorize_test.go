@@ -10,6 +10,8 @@ import (
 
 	"mas/internal/browsertest"
 	"mas/internal/domain"
+	"mas/internal/oauth"
+	"mas/internal/testdb"
 )
 
 const cb = "https://client.example/cb"
@@ -50,12 +52,35 @@ func TestAuthorizeHTMLErrors(t *testing.T) {
 	}
 }
 
+// TestAuthorizeErrorRedirects: errors of a request from a client of the
+// configuration go back to its redirect URI; the same errors of a
+// dynamically registered client are shown on this service's page instead,
+// or anyone could register a client and use this origin as an open
+// redirector needing no user interaction (RFC 9700 §4.11.2).
 func TestAuthorizeErrorRedirects(t *testing.T) {
+	for _, static := range []bool{true, false} {
+		name := "dynamic client"
+		if static {
+			name = "static client"
+		}
+		t.Run(name, func(t *testing.T) { testAuthorizeErrors(t, static) })
+	}
+}
+
+func testAuthorizeErrors(t *testing.T, static bool) {
 	e := newHumanEnv(t, humanOptions{})
 	c := e.client(cb)
 	noCode := &domain.Client{RedirectURIs: []string{cb}, GrantClientCredentials: true, TokenEndpointAuthMethod: "client_secret_basic"}
 	if err := e.store.Clients().Add(context.Background(), noCode); err != nil {
 		t.Fatal(err)
+	}
+	if static {
+		for _, cl := range []*domain.Client{c, noCode} {
+			cl.IsStatic = true
+			if err := e.store.Clients().UpsertStatic(context.Background(), cl); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	// Logged in, so that no case is explained by a missing session.
 	e.user("alice")
@@ -107,6 +132,12 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 			b := e.browser()
 			e.logIn(b, "alice")
 			res := authorize(b, params)
+			if !static {
+				if res.Status != http.StatusBadRequest || res.Location != "" || !strings.Contains(res.Body, "<code>"+tt.code+"</code>") {
+					t.Fatalf("dynamic client: %d to %q, want our error page with %s:\n%s", res.Status, res.Location, tt.code, res.Body)
+				}
+				return
+			}
 			if res.Status != http.StatusSeeOther {
 				t.Fatalf("status %d:\n%s", res.Status, res.Body)
 			}
@@ -309,5 +340,56 @@ func TestAuthorizeThroughLogin(t *testing.T) {
 	id := grantIDFrom(t, res.Location)
 	if res.Status != http.StatusSeeOther || res.Location != "/auth/consent/"+id.String() {
 		t.Fatalf("after login: %d %q", res.Status, res.Location)
+	}
+}
+
+// TestAuthorizeRefusesNonText: a parameter that is not text is refused on
+// our error page (nothing of the request can be trusted yet, not even the
+// redirect URI), and no grant is stored.
+// TestAuthorizeRefusesOverlongRequests: every authorization request stores
+// its parameters for whoever sent it, logged in or not, so their size is
+// bounded; a request at the bound still works.
+func TestAuthorizeRefusesOverlongRequests(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	params := codeParams(c, cb)
+	params.Set("state", "")
+	params.Set("state", strings.Repeat("s", oauth.MaxAuthorizeQueryBytes-len(params.Encode())))
+	if res := authorize(e.browser(), params); res.Status != http.StatusSeeOther {
+		t.Fatalf("a request of exactly %d bytes: %d\n%s", len(params.Encode()), res.Status, res.Body)
+	}
+	params.Set("state", params.Get("state")+"s")
+	res := authorize(e.browser(), params)
+	if res.Status != http.StatusRequestURITooLong || res.Location != "" || !strings.Contains(res.Body, "too long") {
+		t.Fatalf("%d to %q:\n%s", res.Status, res.Location, res.Body)
+	}
+	var n int
+	if err := testdb.DB(t, e.store).QueryRow(`SELECT COUNT(*) FROM oauth2_authorization_grants`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d grants stored (%v), want only the one within the bound", n, err)
+	}
+}
+
+func TestAuthorizeRefusesNonText(t *testing.T) {
+	e := newHumanEnv(t, humanOptions{})
+	c := e.client(cb)
+	for name, set := range map[string]url.Values{
+		"NUL in state":           {"state": {"a\x00b"}},
+		"invalid UTF-8 in nonce": {"nonce": {"\xff\xfe"}},
+		"NUL in login_hint":      {"login_hint": {"alice\x00"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			params := codeParams(c, cb)
+			for k, v := range set {
+				params[k] = v
+			}
+			res := authorize(e.browser(), params)
+			if res.Status != http.StatusBadRequest || res.Location != "" || !strings.Contains(res.Body, "is not valid text") {
+				t.Fatalf("%d to %q:\n%s", res.Status, res.Location, res.Body)
+			}
+		})
+	}
+	var n int
+	if err := testdb.DB(t, e.store).QueryRow(`SELECT COUNT(*) FROM oauth2_authorization_grants`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d grants stored (%v)", n, err)
 	}
 }

@@ -156,7 +156,14 @@ func TestConsentResponseModes(t *testing.T) {
 		})
 	}
 	t.Run("form_post error", func(t *testing.T) {
-		params := codeParams(c, cb)
+		// Only a client of the configuration gets errors at its redirect
+		// URI before any user interaction (see TestAuthorizeErrorRedirects).
+		static := e.client(cb)
+		static.IsStatic = true
+		if err := e.store.Clients().UpsertStatic(context.Background(), static); err != nil {
+			t.Fatal(err)
+		}
+		params := codeParams(static, cb)
 		params.Set("response_mode", "form_post")
 		params.Set("prompt", "none")
 		res := authorize(b, params)

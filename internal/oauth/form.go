@@ -5,7 +5,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
+
+	"mas/internal/domain"
 )
 
 // maxFormBytes bounds request bodies of the form-encoded endpoints; real
@@ -28,7 +31,31 @@ func parseForm(w http.ResponseWriter, r *http.Request) *Error {
 		}
 		return newError(ErrInvalidRequest, 0, "the request body is not a valid form")
 	}
+	if name, ok := notText(r.PostForm); ok {
+		return newError(ErrInvalidRequest, 0, "the "+name+" parameter is not valid text (invalid UTF-8 or a NUL character)")
+	}
 	return nil
+}
+
+// notText names a parameter whose value is not text (domain.IsText), the
+// first in name order; PostgreSQL could not store it.
+func notText(values url.Values) (string, bool) {
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if !domain.IsText(k) {
+			return "a", true
+		}
+		for _, v := range values[k] {
+			if !domain.IsText(v) {
+				return k, true
+			}
+		}
+	}
+	return "", false
 }
 
 // formParam returns a form parameter that may be absent. RFC 6749 §3.2

@@ -100,28 +100,7 @@ func (h *Handler) endReplayedCodeSession(ctx context.Context, grant *domain.Auth
 	if grant.ExchangedAt == nil || grant.SessionID == nil || now.Sub(*grant.ExchangedAt) <= codeReplayGrace {
 		return nil
 	}
-	err := store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		s, err := tx.Sessions().Lookup(ctx, *grant.SessionID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !s.Active() {
-			return nil
-		}
-		if err := tx.Sessions().Finish(ctx, s); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return nil // ended concurrently: the goal is met
-			}
-			return err
-		}
-		if s.UserID != nil {
-			return tx.Jobs().Enqueue(ctx, domain.SyncDevicesJob{UserID: *s.UserID})
-		}
-		return nil
-	})
+	err := store.WithTx(ctx, h.Store, func(tx store.Tx) error { return endSession(ctx, tx, *grant.SessionID) })
 	if err != nil {
 		return h.serverFault(ctx, "ending the session of a replayed authorization code", err)
 	}

@@ -63,12 +63,19 @@ func (g refreshTokenGrant) exchange(ctx context.Context, r *http.Request, client
 
 	// A consumed token is accepted once more if the pair it was rotated
 	// into was never used: the client most likely lost our response. That
-	// unused pair is revoked and replaced.
+	// unused pair is revoked and replaced. If the pair was used, the old
+	// token is being replayed by someone else than the client that moved
+	// on, and the session ends (RFC 9700 §4.14.2).
 	var successor *domain.RefreshToken
 	if old.ConsumedAt != nil {
-		if successor, e = h.lostRefreshSuccessor(ctx, old); e != nil {
+		next, proven, e := h.lostRefreshSuccessor(ctx, old)
+		if proven {
+			return nil, h.endReplayedRefreshSession(ctx, client, session, old, next)
+		}
+		if e != nil {
 			return nil, e
 		}
+		successor = next
 	}
 
 	access, refresh, err := h.newTokenPair()
@@ -118,24 +125,29 @@ func (g refreshTokenGrant) exchange(ctx context.Context, r *http.Request, client
 	}, nil
 }
 
-// lostRefreshSuccessor decides whether a consumed refresh token may be
-// used once more, returning the successor to revoke. It may if the token
-// it was rotated into is still unused and so is that token's access token;
-// any sign of use means the old token is being replayed.
-func (h *Handler) lostRefreshSuccessor(ctx context.Context, old *domain.RefreshToken) (*domain.RefreshToken, *Error) {
+// lostRefreshSuccessor decides what a consumed refresh token that comes
+// back means. It returns the successor to revoke and replace when the pair
+// the token was rotated into is still unused (a lost response); proven when
+// that pair was used (its refresh token consumed or its access token seen),
+// which proves the old token is being replayed; otherwise an error.
+func (h *Handler) lostRefreshSuccessor(ctx context.Context, old *domain.RefreshToken) (next *domain.RefreshToken, proven bool, e *Error) {
 	replayed := invalidGrant("the refresh token was already used")
 	if old.NextRefreshTokenID == nil {
-		return nil, replayed
+		return nil, false, replayed
 	}
 	next, err := h.Store.RefreshTokens().Lookup(ctx, *old.NextRefreshTokenID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, replayed
+		return nil, false, replayed
 	}
 	if err != nil {
-		return nil, h.serverFault(ctx, "looking up successor refresh token", err)
+		return nil, false, h.serverFault(ctx, "looking up successor refresh token", err)
 	}
-	if !next.Valid() {
-		return nil, replayed
+	if next.ConsumedAt != nil {
+		return next, true, replayed
+	}
+	if next.RevokedAt != nil {
+		// Revoked unused (a recovery, a revocation): no proof of use.
+		return nil, false, replayed
 	}
 	if next.AccessTokenID != nil {
 		at, err := h.Store.AccessTokens().Lookup(ctx, *next.AccessTokenID)
@@ -143,14 +155,29 @@ func (h *Handler) lostRefreshSuccessor(ctx context.Context, old *domain.RefreshT
 		case errors.Is(err, store.ErrNotFound):
 			// Cleaned up: nothing proves it was used.
 		case err != nil:
-			return nil, h.serverFault(ctx, "looking up successor access token", err)
+			return nil, false, h.serverFault(ctx, "looking up successor access token", err)
 		case at.FirstUsedAt != nil:
-			return nil, replayed
+			return next, true, replayed
 		}
 	}
 	requestctx.Logger(ctx).InfoContext(ctx, "refresh token reused before its successor was used: reissuing",
 		"refresh_token", old.ID, "successor", next.ID)
-	return next, nil
+	return next, false, nil
+}
+
+// endReplayedRefreshSession ends the session of a refresh token replayed
+// after its successor was used, and says so in the log as a security
+// event: one of the two parties holding the session's tokens is not the
+// client it was issued to.
+func (h *Handler) endReplayedRefreshSession(ctx context.Context, client *domain.Client, session *domain.Session, old, next *domain.RefreshToken) *Error {
+	err := store.WithTx(ctx, h.Store, func(tx store.Tx) error { return endSession(ctx, tx, session.ID) })
+	if err != nil {
+		return h.serverFault(ctx, "ending the session of a replayed refresh token", err)
+	}
+	requestctx.Logger(ctx).WarnContext(ctx, "security: refresh token replayed after its successor was used; session ended",
+		"client_id", client.ID, "session", session.ID, "refresh_token", old.ID, "successor", next.ID,
+		"client_ip", requesterIP(ctx))
+	return invalidGrant("the refresh token was already used; the session has been ended")
 }
 
 // revokeUnusedPair revokes a successor refresh token and its access token,

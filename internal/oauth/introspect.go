@@ -221,6 +221,13 @@ func (h *Handler) introspectCompatAccessToken(ctx context.Context, token string,
 	if !ok {
 		return inactive, nil
 	}
+	// As for OAuth 2.0 tokens: the first use tells a lost refresh
+	// response from a replayed compat refresh token.
+	if at.FirstUsedAt == nil {
+		if err := h.Store.CompatAccessTokens().MarkUsed(ctx, at); err != nil {
+			return nil, err
+		}
+	}
 	h.recordCompatActivity(ctx, s, "")
 	// Compat tokens made without refresh_token never expire: Synapse
 	// reads the missing expires_in as "valid until revoked".

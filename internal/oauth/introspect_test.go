@@ -157,6 +157,23 @@ func TestIntrospectMarksFirstUseAndActivity(t *testing.T) {
 	}
 }
 
+// TestIntrospectMarksCompatFirstUse: the first sighting of a compat access
+// token is what tells a lost compat refresh response from a replay.
+func TestIntrospectMarksCompatFirstUse(t *testing.T) {
+	e := newTokenEnv(t)
+	ctx := context.Background()
+	_, at := e.compatToken(e.user("alice"), "COMPATDEV1", false, nil)
+	first := e.clock.Now()
+	e.introspect(at.Token, nil)
+	e.clock.Advance(time.Hour)
+	e.introspect(at.Token, nil)
+	got, err := e.db.CompatAccessTokens().Lookup(ctx, at.ID)
+	e.must(err)
+	if got.FirstUsedAt == nil || !got.FirstUsedAt.Equal(first) {
+		t.Fatalf("first_used_at = %v, want %v", got.FirstUsedAt, first)
+	}
+}
+
 // compatToken stores a compat session and an access token for it.
 func (e *tokenEnv) compatToken(u *domain.User, device string, admin bool, expires *time.Time) (*domain.CompatSession, *domain.CompatAccessToken) {
 	e.t.Helper()

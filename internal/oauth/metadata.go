@@ -390,8 +390,10 @@ func isHMACAlg(alg string) bool { return alg == "HS256" || alg == "HS384" || alg
 
 // validate applies the structural rules of RFC 7591 and OpenID Connect
 // Registration §2 that do not depend on policy. signingAlgs are the
-// algorithms the server can sign ID tokens and userinfo responses with.
-func (md clientMetadata) validate(signingAlgs []string) *Error {
+// algorithms the server can sign ID tokens and userinfo responses with;
+// allowInsecureURIs is the policy's client_registration.allow_insecure_uris,
+// which lets jwks_uri use plain http.
+func (md clientMetadata) validate(signingAlgs []string, allowInsecureURIs bool) *Error {
 	grants := md.grantTypes()
 	hasImplicit := slices.Contains(grants, grantTypeImplicit)
 	hasCode := slices.Contains(grants, grantTypeAuthorizationCode)
@@ -425,6 +427,20 @@ func (md clientMetadata) validate(signingAlgs []string) *Error {
 
 	if md.has("jwks_uri") && md.has("jwks") {
 		return invalidMetadata("jwks_uri and jwks are mutually exclusive")
+	}
+	// The keys at jwks_uri authenticate the client: fetched over plain
+	// http, anyone on the path could swap in their own. The fetch enforces
+	// the same rule (checkJWKSScheme); refusing here tells the client now.
+	// Normalisation lowercased the scheme.
+	if u := md.str("jwks_uri"); md.has("jwks_uri") {
+		switch {
+		case strings.HasPrefix(u, "https:"):
+		case strings.HasPrefix(u, "http:") && allowInsecureURIs:
+		case strings.HasPrefix(u, "http:"):
+			return invalidMetadata("jwks_uri's URL doesn't use a https scheme: %s", u)
+		default:
+			return invalidMetadata("jwks_uri is not an http(s) URL: %s", u)
+		}
 	}
 	for _, key := range []string{"sector_identifier_uri", "initiate_login_uri"} {
 		if u := md.str(key); md.has(key) && !strings.HasPrefix(u, "https:") {

@@ -69,6 +69,10 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, cb responseTar
 		for _, p := range params {
 			page.Fields = append(page.Fields, templates.FormPostField{Name: p.key, Value: p.value})
 		}
+		// The page runs a script and posts to the client, which the policy
+		// every other page gets forbids; the server's middleware keeps a
+		// policy the handler set.
+		w.Header().Set("Content-Security-Policy", page.ContentSecurityPolicy())
 		h.Pages.Render(w, r, http.StatusOK, templates.PageFormPost, page)
 	case responseModeFragment:
 		http.Redirect(w, r, cb.redirectURI+"#"+encodeParams(params), http.StatusSeeOther)

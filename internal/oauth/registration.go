@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"mas/internal/domain"
 	"mas/internal/policy"
@@ -74,7 +75,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if h.Keys != nil {
 		signingAlgs = h.Keys.Algorithms()
 	}
-	if e := md.validate(signingAlgs); e != nil {
+	if e := md.validate(signingAlgs, h.policyEngine().AllowInsecureURIs()); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -151,7 +152,36 @@ func (h *Handler) readRegistration(w http.ResponseWriter, r *http.Request) (clie
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return nil, newError(ErrInvalidRequest, 0, "the request body must be a JSON object")
 	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD and keep NULs
+	// ("\u0000"): refuse both rather than store what was not sent, or
+	// what PostgreSQL cannot hold.
+	var all any
+	if !utf8.Valid(body) || json.Unmarshal(body, &all) != nil || !jsonIsText(all) {
+		return nil, newError(ErrInvalidClientMetadata, 0, "the client metadata holds text that is not valid UTF-8 or has a NUL character")
+	}
 	return parseClientMetadata(raw)
+}
+
+// jsonIsText reports whether every string (keys included) of a decoded
+// JSON value is text (domain.IsText).
+func jsonIsText(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return domain.IsText(t)
+	case []any:
+		for _, item := range t {
+			if !jsonIsText(item) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, item := range t {
+			if !domain.IsText(k) || !jsonIsText(item) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // registrationPolicyError reports policy violations. A violation about a

@@ -101,19 +101,8 @@ func (h *Handler) revokeToken(ctx context.Context, client *domain.Client, token,
 	if session.ClientID != client.ID {
 		return newError(ErrUnauthorizedClient, http.StatusUnauthorized, "the token was issued to another client")
 	}
-	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		if err := tx.Sessions().Finish(ctx, session); err != nil {
-			return err
-		}
-		if session.UserID != nil {
-			return tx.Jobs().Enqueue(ctx, domain.SyncDevicesJob{UserID: *session.UserID})
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, store.ErrConflict) || errors.Is(err, domain.ErrInvalidTransition):
-		return nil // ended concurrently: revoked either way
-	case err != nil:
+	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error { return endSession(ctx, tx, session.ID) })
+	if err != nil {
 		return h.serverFault(ctx, "ending oauth2 session", err)
 	}
 	return nil

@@ -27,6 +27,7 @@ import (
 	"mas/internal/homeserver/homeservertest"
 	"mas/internal/homeserver/synapse"
 	"mas/internal/keys"
+	"mas/internal/logtest"
 	"mas/internal/policy"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
@@ -86,6 +87,7 @@ type tokenEnv struct {
 	clock  *clocktest.Fake
 	hs     *homeservertest.Server
 	mux    http.Handler
+	logs   *logtest.Buffer // warnings and errors the handlers logged
 }
 
 // newTokenEnv builds the environment; tweak adjusts the handler before it
@@ -129,8 +131,8 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 	}
 	mux := http.NewServeMux()
 	h.MountOAuth(mux)
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &tokenEnv{t: t, h: h, db: db, driver: driver, clock: clk, hs: hs, mux: withLogger(mux, func() *slog.Logger { return logger })}
+	logger, logs := logtest.New(t, slog.LevelWarn)
+	return &tokenEnv{t: t, h: h, db: db, driver: driver, clock: clk, hs: hs, logs: logs, mux: withLogger(mux, func() *slog.Logger { return logger })}
 }
 
 func (e *tokenEnv) must(err error) {

@@ -6,8 +6,12 @@
 package pages
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 
+	"mas/internal/domain"
+	"mas/internal/ratelimit"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/templates"
@@ -22,6 +26,8 @@ const (
 	MsgStaleForm  = "The form has expired or did not come from this site. Go back, reload the page and try again."
 	MsgBadForm    = "The form could not be read."
 	MsgOurFailure = "Something went wrong on our side. Please try again later."
+	MsgNotText    = "The form holds characters that are not allowed (invalid UTF-8 or a NUL character)."
+	MsgLimited    = "Too many requests came from your network. Wait a moment and try again."
 )
 
 // CSRF is what the pages need of the browser-session manager: the token to
@@ -78,6 +84,13 @@ func (p *Renderer) InternalError(w http.ResponseWriter, r *http.Request, err err
 	p.Error(w, r, http.StatusInternalServerError, "", MsgOurFailure)
 }
 
+// Limited answers a request a rate limiter refused: 429 with Retry-After
+// and the error page.
+func (p *Renderer) Limited(w http.ResponseWriter, r *http.Request, err *ratelimit.LimitedError) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(err.RetryAfter.Seconds()))))
+	p.Error(w, r, http.StatusTooManyRequests, "", MsgLimited)
+}
+
 // ReadForm reads a form posted by one of our pages, at most MaxFormBytes,
 // and checks its CSRF token. When either fails it answers the request
 // itself with an error page and returns false.
@@ -90,6 +103,16 @@ func (p *Renderer) ReadForm(w http.ResponseWriter, r *http.Request) bool {
 	if !p.CSRF.CheckCSRF(r) {
 		p.Error(w, r, http.StatusForbidden, "", MsgStaleForm)
 		return false
+	}
+	// No field of our forms takes anything but text; PostgreSQL could not
+	// store the rest.
+	for k, vs := range r.PostForm {
+		for _, v := range vs {
+			if !domain.IsText(k) || !domain.IsText(v) {
+				p.Error(w, r, http.StatusBadRequest, "", MsgNotText)
+				return false
+			}
+		}
 	}
 	return true
 }

@@ -57,7 +57,6 @@ const (
 	prefixAPIStable        = "urn:matrix:client:api:"
 	prefixAPIUnstable      = "urn:matrix:org.matrix.msc2967.client:api:"
 	minDeviceIDLength      = 10
-	deviceIDExtraSymbols   = "._~!$&'()*+,;=:@/-"
 	msgOneDeviceScope      = "only one device scope is allowed at a time"
 	msgDeviceNeedsAPI      = "device scopes are only allowed when the client-server API scope is requested"
 	msgMixedScopes         = "request cannot mix unstable and stable scopes"
@@ -146,20 +145,10 @@ func (k *knobs) scopeAllowed(in AuthorizationGrantInput, s string) bool {
 	return false
 }
 
-// validDeviceID accepts the characters of an unreserved or sub-delims URI
-// character, ":", "@" or "/", at least ten of them.
+// validDeviceID accepts a device ID (domain.IsDeviceID) of at least ten
+// characters.
 func validDeviceID(id string) bool {
-	if len(id) < minDeviceIDLength {
-		return false
-	}
-	for _, c := range []byte(id) {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte(deviceIDExtraSymbols, c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return len(id) >= minDeviceIDLength && domain.IsDeviceID(id)
 }
 
 func anyPrefix(scopes []string, prefix string) bool {

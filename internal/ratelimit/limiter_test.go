@@ -309,8 +309,10 @@ func TestRequesterAndEmailKeys(t *testing.T) {
 		{netip.Addr{}, "(no client ip)"},
 		{netip.MustParseAddr("192.0.2.1"), "192.0.2.1"},
 		{netip.MustParseAddr("::ffff:192.0.2.1"), "192.0.2.1"},
-		{netip.MustParseAddr("fe80::1%eth0"), "fe80::1"},
-		{netip.MustParseAddr("2001:db8::1"), "2001:db8::1"},
+		{netip.MustParseAddr("fe80::1%eth0"), "fe80::/64"},
+		{netip.MustParseAddr("2001:db8::1"), "2001:db8::/64"},
+		{netip.MustParseAddr("2001:db8:0:1:aaaa:bbbb:cccc:dddd"), "2001:db8:0:1::/64"},
+		{netip.MustParseAddr("::1"), "::/64"},
 	}
 	for _, tt := range tests {
 		if got := RequesterKey(tt.ip); got != tt.want {

@@ -30,6 +30,12 @@ type Config struct {
 	// page: an 8-letter user code is brute-forceable without it (RFC 8628
 	// §5.1).
 	DeviceCodeLinkPerIP Rate // device_code_link.per_ip
+	// AuthorizationPerIP and CompatSSOPerIP limit the requests that make
+	// us store something before anyone logs in (an authorization grant, a
+	// compat SSO login), which upstream lets anyone make without bound.
+	// Generous: many users can share one address.
+	AuthorizationPerIP Rate // authorization.per_ip
+	CompatSSOPerIP     Rate // compat_sso.per_ip
 }
 
 // DefaultConfig returns upstream's defaults.
@@ -45,6 +51,8 @@ func DefaultConfig() Config {
 		EmailAuthenticationEmailsPerSession:  Rate{2, 1.0 / 300},
 		EmailAuthenticationAttemptPerSession: Rate{10, 1.0 / 60},
 		DeviceCodeLinkPerIP:                  Rate{10, 1.0 / 60},
+		AuthorizationPerIP:                   Rate{200, 1},
+		CompatSSOPerIP:                       Rate{200, 1},
 	}
 }
 
@@ -60,6 +68,8 @@ type Set struct {
 	EmailAuthenticationEmailsPerSession  *Limiter
 	EmailAuthenticationAttemptPerSession *Limiter
 	DeviceCodeLinkPerIP                  *Limiter
+	AuthorizationPerIP                   *Limiter
+	CompatSSOPerIP                       *Limiter
 
 	now func() time.Time
 }
@@ -87,6 +97,8 @@ func NewSet(cfg Config, opts Options) (*Set, error) {
 		{"email_authentication.emails_per_session", cfg.EmailAuthenticationEmailsPerSession, def.EmailAuthenticationEmailsPerSession, &s.EmailAuthenticationEmailsPerSession},
 		{"email_authentication.attempt_per_session", cfg.EmailAuthenticationAttemptPerSession, def.EmailAuthenticationAttemptPerSession, &s.EmailAuthenticationAttemptPerSession},
 		{"device_code_link.per_ip", cfg.DeviceCodeLinkPerIP, def.DeviceCodeLinkPerIP, &s.DeviceCodeLinkPerIP},
+		{"authorization.per_ip", cfg.AuthorizationPerIP, def.AuthorizationPerIP, &s.AuthorizationPerIP},
+		{"compat_sso.per_ip", cfg.CompatSSOPerIP, def.CompatSSOPerIP, &s.CompatSSOPerIP},
 	}
 	for _, e := range entries {
 		r := e.rate
@@ -113,17 +125,30 @@ func (s *Set) Sweep() {
 func (s *Set) all() []*Limiter {
 	return []*Limiter{s.LoginPerIP, s.LoginPerAccount, s.Registration, s.AccountRecoveryPerIP,
 		s.AccountRecoveryPerAddress, s.EmailAuthenticationPerIP, s.EmailAuthenticationPerAddress,
-		s.EmailAuthenticationEmailsPerSession, s.EmailAuthenticationAttemptPerSession, s.DeviceCodeLinkPerIP}
+		s.EmailAuthenticationEmailsPerSession, s.EmailAuthenticationAttemptPerSession, s.DeviceCodeLinkPerIP,
+		s.AuthorizationPerIP, s.CompatSSOPerIP}
 }
 
 // RequesterKey is the per-IP key. Requests whose client address is unknown
 // (the zero Addr) share one bucket, as upstream's; IPv4-mapped IPv6
 // addresses count as their IPv4 address.
+//
+// An IPv6 client is keyed by its /64, not its address: a /64 is the
+// smallest prefix a network is normally given (RFC 4291 §2.5.1, SLAAC), so
+// one host can use any of its 2^64 addresses, and per-address buckets
+// would give it that many fresh limits. IPv4 addresses stay individual.
 func RequesterKey(ip netip.Addr) string {
 	if !ip.IsValid() {
 		return "(no client ip)"
 	}
-	return ip.Unmap().WithZone("").String()
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		// Cannot fail: 64 is within an IPv6 address's length.
+		if p, err := ip.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return ip.String()
 }
 
 // EmailKey lowercases an address so that case variants share a bucket.
@@ -191,4 +216,14 @@ func (s *Set) CheckEmailAuthenticationAttempt(sessionID string) error {
 // page.
 func (s *Set) CheckDeviceCodeLink(ip netip.Addr) error {
 	return check(s.DeviceCodeLinkPerIP, "device_code_link.per_ip", RequesterKey(ip), s.now())
+}
+
+// CheckAuthorization guards an authorization request about to be stored.
+func (s *Set) CheckAuthorization(ip netip.Addr) error {
+	return check(s.AuthorizationPerIP, "authorization.per_ip", RequesterKey(ip), s.now())
+}
+
+// CheckCompatSSO guards a compat SSO login about to be stored.
+func (s *Set) CheckCompatSSO(ip netip.Addr) error {
+	return check(s.CompatSSOPerIP, "compat_sso.per_ip", RequesterKey(ip), s.now())
 }

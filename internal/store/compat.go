@@ -28,6 +28,12 @@ type CompatAccessTokenRepository interface {
 	FindByToken(ctx context.Context, token string) (*domain.CompatAccessToken, error)
 	// Expire sets the expiry to now (used when a refresh rotates it away).
 	Expire(ctx context.Context, t *domain.CompatAccessToken) error
+	// MarkUsed sets FirstUsedAt if it is unset.
+	MarkUsed(ctx context.Context, t *domain.CompatAccessToken) error
+	// DeleteUnused removes a token that was never presented, with the
+	// refresh token issued alongside it: a pair whose delivery failed.
+	// ErrConflict if it was used meanwhile, ErrNotFound if it is gone.
+	DeleteUnused(ctx context.Context, id domain.ID) error
 	// FindForIntrospection returns the token with its session and user in
 	// one indexed query, for the homeserver's introspection requests.
 	FindForIntrospection(ctx context.Context, token string) (*domain.CompatAccessToken, *domain.CompatSession, *domain.User, error)
@@ -38,8 +44,9 @@ type CompatRefreshTokenRepository interface {
 	Add(ctx context.Context, sessionID, accessTokenID domain.ID, token string) (*domain.CompatRefreshToken, error)
 	Lookup(ctx context.Context, id domain.ID) (*domain.CompatRefreshToken, error)
 	FindByToken(ctx context.Context, token string) (*domain.CompatRefreshToken, error)
-	// Consume marks the token used; ErrConflict if it already was.
-	Consume(ctx context.Context, t *domain.CompatRefreshToken) error
+	// Consume marks the token used, rotated into next; ErrConflict if it
+	// already was.
+	Consume(ctx context.Context, t *domain.CompatRefreshToken, next domain.ID) error
 }
 
 // CompatSSOLoginRepository persists m.login.sso round trips.
@@ -49,6 +56,10 @@ type CompatSSOLoginRepository interface {
 	FindByToken(ctx context.Context, loginToken string) (*domain.CompatSSOLogin, error)
 	Fulfill(ctx context.Context, l *domain.CompatSSOLogin, browserSessionID domain.ID) error
 	Exchange(ctx context.Context, l *domain.CompatSSOLogin, sessionID domain.ID) error
+	// DeleteUnexchangedCreatedBefore removes the logins created before the
+	// given instant that never became a session: what unauthenticated
+	// visitors leave behind.
+	DeleteUnexchangedCreatedBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // PersonalSessionRepository persists personal-access-token sessions.

@@ -34,6 +34,10 @@ type AuthorizationGrantRepository interface {
 	// DeleteCreatedBefore removes the grants created before the given
 	// instant, whatever their stage, and says how many went.
 	DeleteCreatedBefore(ctx context.Context, before time.Time) (int, error)
+	// DeleteUnusedCreatedBefore removes the grants created before the
+	// given instant that no user completed (still pending, or cancelled):
+	// what unauthenticated visitors leave behind.
+	DeleteUnusedCreatedBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // DeviceCodeGrantRepository persists RFC 8628 device authorizations.

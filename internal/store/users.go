@@ -20,6 +20,13 @@ type UserRepository interface {
 	ListAdmins(ctx context.Context) ([]*domain.User, error)
 	// Count returns the number of users.
 	Count(ctx context.Context) (int, error)
+	// Hold makes the rest of a transaction exclusive for the user: another
+	// transaction calling Hold for the same user waits until this one ends,
+	// and then reads what it wrote. Check-then-write rules that span rows,
+	// such as one live session per device, take it first. On PostgreSQL it
+	// locks the user's row; SQLite write transactions are exclusive anyway.
+	// ErrNotFound if there is no such user; an error outside a transaction.
+	Hold(ctx context.Context, id domain.ID) error
 }
 
 // PasswordRepository keeps each user's password history.

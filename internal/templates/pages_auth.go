@@ -1,6 +1,13 @@
 package templates
 
-import "html/template"
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"html/template"
+	"net/netip"
+	"net/url"
+	"strings"
+)
 
 // Names of the login, consent and device pages.
 const (
@@ -250,6 +257,86 @@ type FormPostPage struct {
 	Action     template.URL
 	Fields     []FormPostField
 	ClientName string
+}
+
+// formPostScript submits the form as soon as the page has loaded. It lives
+// here rather than in the template so that the page's Content-Security-Policy
+// can allow exactly this script by its hash: the template prints it with
+// {{.Script}}, and the two cannot drift apart. An override of form_post.html
+// that writes a script of its own gets that script blocked.
+const formPostScript = "document.forms[0].submit();"
+
+// formPostScriptSource is the CSP source expression allowing formPostScript.
+var formPostScriptSource = func() string {
+	sum := sha256.Sum256([]byte(formPostScript))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
+// Script is the page's only script, for the template.
+func (FormPostPage) Script() template.JS { return formPostScript }
+
+// ContentSecurityPolicy is the policy to serve the page with, replacing the
+// one every other page gets: its own script and nothing else may run, and
+// its form may only be sent to us and to the client's redirect URI.
+func (p FormPostPage) ContentSecurityPolicy() string {
+	formAction := "'self'"
+	if src := formActionSource(string(p.Action)); src != "" {
+		formAction += " " + src
+	}
+	return "default-src 'none'; script-src " + formPostScriptSource +
+		"; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// formActionSource is the narrowest CSP source expression that matches the
+// redirect URI action: its origin when that is an http(s) host name, the
+// bare scheme otherwise. CSP host sources match host names only (never IP
+// literals, so not a native app's loopback redirect URI either), and a
+// native app's private-use scheme has no host at all. The URI comes from a
+// client registration, so anything that is not plainly a host name or a
+// port must not reach the header, where ";" or "," would start another
+// directive or policy.
+func formActionSource(action string) string {
+	u, err := url.Parse(action)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	// url.Parse accepts only letters, digits, "+", "-" and "." in a scheme.
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return scheme + ":"
+	}
+	host, port := u.Hostname(), u.Port()
+	if !cspHostName(host) {
+		return scheme + ":"
+	}
+	src := scheme + "://" + strings.ToLower(host)
+	if port != "" {
+		// url.Parse has checked that the port is all digits.
+		src += ":" + port
+	}
+	return src
+}
+
+// cspHostName reports whether host is a DNS name a CSP host source can
+// express: dot-separated labels of letters, digits and hyphens.
+func cspHostName(host string) bool {
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return false
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		if label == "" {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Sample returns representative values for Check.

@@ -80,7 +80,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	res, err := h.Login.CheckPassword(r.Context(), typed, password, login.LockAfterPassword)
+	res, err := h.Login.CheckPassword(r.Context(), typed, password)
 	if err != nil {
 		h.Pages.InternalError(w, r, err)
 		return

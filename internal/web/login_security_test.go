@@ -47,3 +47,25 @@ func TestLoginUnusableHashCostsAVerification(t *testing.T) {
 		})
 	}
 }
+
+// A username or password that is not text (invalid UTF-8, NUL) is refused
+// on the page before it reaches the store, where PostgreSQL would fail on
+// it.
+func TestLoginRefusesNonText(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.user("alice", "pw")
+	for name, form := range map[string]url.Values{
+		"NUL in the username":           {"username": {"ali\x00ce"}, "password": {"pw"}},
+		"invalid UTF-8 in the username": {"username": {"\xffalice"}, "password": {"pw"}},
+		"NUL in the password":           {"username": {"alice"}, "password": {"p\x00w"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := e.browser()
+			form.Set("csrf", b.CSRF("/login"))
+			res := b.Post("/login", form)
+			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "characters that are not allowed") {
+				t.Fatalf("status %d\n%s", res.Status, res.Body)
+			}
+		})
+	}
+}

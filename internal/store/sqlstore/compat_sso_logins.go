@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -57,4 +58,12 @@ func (s compatSSOLoginRepo) Exchange(ctx context.Context, l *domain.CompatSSOLog
 			WHERE compat_sso_login_id = $1 AND fulfilled_at IS NOT NULL AND exchanged_at IS NULL`,
 			idv(l.ID), s.r.tp(l.ExchangedAt), idp(l.SessionID))
 	})
+}
+
+func (s compatSSOLoginRepo) DeleteUnexchangedCreatedBefore(ctx context.Context, before time.Time) (int, error) {
+	n, err := s.r.exec(ctx, `DELETE FROM compat_sso_logins WHERE created_at < $1 AND exchanged_at IS NULL`, s.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete unexchanged compat SSO logins: %w", err)
+	}
+	return int(n), nil
 }

@@ -15,11 +15,11 @@ func (r repos) CompatAccessTokens() store.CompatAccessTokenRepository {
 	return compatAccessTokenRepo{r}
 }
 
-const compatAccessTokenColumns = `compat_access_token_id, compat_session_id, access_token, created_at, expires_at`
+const compatAccessTokenColumns = `compat_access_token_id, compat_session_id, access_token, created_at, expires_at, first_used_at`
 
 func scanCompatAccessToken(row interface{ Scan(...any) error }) (*domain.CompatAccessToken, error) {
 	t := &domain.CompatAccessToken{}
-	err := row.Scan(id(&t.ID), id(&t.SessionID), &t.Token, ts(&t.CreatedAt), tsn(&t.ExpiresAt))
+	err := row.Scan(id(&t.ID), id(&t.SessionID), &t.Token, ts(&t.CreatedAt), tsn(&t.ExpiresAt), tsn(&t.FirstUsedAt))
 	return t, err
 }
 
@@ -75,6 +75,38 @@ func (a compatAccessTokenRepo) Expire(ctx context.Context, t *domain.CompatAcces
 	return nil
 }
 
+// MarkUsed writes only the first time, as the OAuth 2.0 access tokens'.
+func (a compatAccessTokenRepo) MarkUsed(ctx context.Context, t *domain.CompatAccessToken) error {
+	if t.FirstUsedAt != nil {
+		return nil
+	}
+	var firstUsed time.Time
+	err := a.r.q.QueryRowContext(ctx, `UPDATE compat_access_tokens SET first_used_at = COALESCE(first_used_at, $2)
+		WHERE compat_access_token_id = $1 RETURNING first_used_at`, idv(t.ID), a.r.t(a.r.now())).Scan(ts(&firstUsed))
+	if err != nil {
+		return fmt.Errorf("mark compat access token %s used: %w", t.ID, a.r.mapErr(err))
+	}
+	t.FirstUsedAt = &firstUsed
+	return nil
+}
+
+// DeleteUnused relies on the schema: the refresh token issued with the
+// access token goes with it (ON DELETE CASCADE), and a predecessor's link
+// to that refresh token is cleared (ON DELETE SET NULL).
+func (a compatAccessTokenRepo) DeleteUnused(ctx context.Context, tokenID domain.ID) error {
+	n, err := a.r.exec(ctx, `DELETE FROM compat_access_tokens WHERE compat_access_token_id = $1 AND first_used_at IS NULL`, idv(tokenID))
+	if err != nil {
+		return fmt.Errorf("delete compat access token: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := a.Lookup(ctx, tokenID); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: compat access token used concurrently", store.ErrConflict)
+}
+
 type compatRefreshTokenRepo struct{ r repos }
 
 func (r repos) CompatRefreshTokens() store.CompatRefreshTokenRepository {
@@ -82,11 +114,11 @@ func (r repos) CompatRefreshTokens() store.CompatRefreshTokenRepository {
 }
 
 const compatRefreshTokenColumns = `compat_refresh_token_id, compat_session_id, compat_access_token_id, refresh_token,
-	created_at, consumed_at`
+	created_at, consumed_at, next_compat_refresh_token_id`
 
 func scanCompatRefreshToken(row interface{ Scan(...any) error }) (*domain.CompatRefreshToken, error) {
 	t := &domain.CompatRefreshToken{}
-	err := row.Scan(id(&t.ID), id(&t.SessionID), id(&t.AccessTokenID), &t.Token, ts(&t.CreatedAt), tsn(&t.ConsumedAt))
+	err := row.Scan(id(&t.ID), id(&t.SessionID), id(&t.AccessTokenID), &t.Token, ts(&t.CreatedAt), tsn(&t.ConsumedAt), idn(&t.NextRefreshTokenID))
 	return t, err
 }
 
@@ -112,9 +144,10 @@ func (f compatRefreshTokenRepo) FindByToken(ctx context.Context, token string) (
 		WHERE refresh_token = $1`, token)
 }
 
-func (f compatRefreshTokenRepo) Consume(ctx context.Context, t *domain.CompatRefreshToken) error {
-	return persistOrRevert(t, func() error { return t.Consume(f.r.now()) }, func() error {
-		return f.r.transition(ctx, "compat refresh token", `UPDATE compat_refresh_tokens SET consumed_at = $2
-			WHERE compat_refresh_token_id = $1 AND consumed_at IS NULL`, idv(t.ID), f.r.tp(t.ConsumedAt))
+func (f compatRefreshTokenRepo) Consume(ctx context.Context, t *domain.CompatRefreshToken, next domain.ID) error {
+	return persistOrRevert(t, func() error { return t.Consume(f.r.now(), next) }, func() error {
+		return f.r.transition(ctx, "compat refresh token", `UPDATE compat_refresh_tokens
+			SET consumed_at = $2, next_compat_refresh_token_id = $3
+			WHERE compat_refresh_token_id = $1 AND consumed_at IS NULL`, idv(t.ID), f.r.tp(t.ConsumedAt), idv(next))
 	})
 }

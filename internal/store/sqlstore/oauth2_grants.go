@@ -128,6 +128,14 @@ func (a authorizationGrantRepo) DeleteCreatedBefore(ctx context.Context, before 
 	return int(n), nil
 }
 
+func (a authorizationGrantRepo) DeleteUnusedCreatedBefore(ctx context.Context, before time.Time) (int, error) {
+	n, err := a.r.exec(ctx, `DELETE FROM oauth2_authorization_grants WHERE created_at < $1 AND fulfilled_at IS NULL`, a.r.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete unused authorization grants: %w", err)
+	}
+	return int(n), nil
+}
+
 type deviceCodeGrantRepo struct{ r repos }
 
 func (r repos) DeviceCodeGrants() store.DeviceCodeGrantRepository { return deviceCodeGrantRepo{r} }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"mas/internal/domain"
@@ -69,6 +70,18 @@ func (u userRepo) Count(ctx context.Context) (int, error) {
 	var n int
 	err := u.r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, u.r.mapErr(err)
+}
+
+func (u userRepo) Hold(ctx context.Context, userID domain.ID) error {
+	if u.r.tx == nil {
+		return errors.New("holding a user outside a transaction")
+	}
+	q := `SELECT 1 FROM users WHERE user_id = $1`
+	if u.r.s.opts.Dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var one int
+	return u.r.mapErr(u.r.q.QueryRowContext(ctx, q, idv(userID)).Scan(&one))
 }
 
 // queryAll runs a query and scans every row with scan.

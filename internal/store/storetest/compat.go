@@ -68,6 +68,7 @@ func init() {
 			wantErr(t, err, store.ErrConflict)
 		}},
 		test{"Consume", testCompatRefreshTokenConsume},
+		test{"AccessTokenMarkUsed", testCompatAccessTokenMarkUsed},
 	)
 	register("CompatSSOLogins",
 		test{"RoundTrip", testCompatSSOLoginRoundTrip},
@@ -85,6 +86,7 @@ func init() {
 			wantErr(t, err, store.ErrConflict)
 		}},
 		test{"Lifecycle", testCompatSSOLoginLifecycle},
+		test{"DeleteUnexchanged", testCompatSSOLoginDeleteUnexchanged},
 	)
 	registerConcurrency(
 		test{"CompatRefreshTokenConsumeRace", testCompatRefreshTokenRace},
@@ -368,15 +370,55 @@ func testCompatRefreshTokenConsume(t *testing.T, h *H) {
 	rt := mustGet[*domain.CompatRefreshToken](t)(h.S.CompatRefreshTokens().Add(ctx, s.ID, at.ID, "mcr_r"))
 	stale := mustGet[*domain.CompatRefreshToken](t)(h.S.CompatRefreshTokens().FindByToken(ctx, "mcr_r"))
 	h.Clock.Advance(time.Minute)
-	must(t, h.S.CompatRefreshTokens().Consume(ctx, rt))
+	nextAT := mustGet[*domain.CompatAccessToken](t)(h.S.CompatAccessTokens().Add(ctx, s.ID, "mct_b", nil))
+	next := mustGet[*domain.CompatRefreshToken](t)(h.S.CompatRefreshTokens().Add(ctx, s.ID, nextAT.ID, "mcr_s"))
+	must(t, h.S.CompatRefreshTokens().Consume(ctx, rt, next.ID))
 	sameTimePtr(t, "consumed_at", rt.ConsumedAt, ptr(h.Clock.Now()))
 	got := mustGet[*domain.CompatRefreshToken](t)(h.S.CompatRefreshTokens().Lookup(ctx, rt.ID))
 	sameCompatRefreshToken(t, got, rt)
-	wantErr(t, h.S.CompatRefreshTokens().Consume(ctx, got), domain.ErrInvalidTransition)
-	wantErr(t, h.S.CompatRefreshTokens().Consume(ctx, stale), store.ErrConflict)
-	if stale.ConsumedAt != nil {
+	sameOptionalID(t, "next refresh token", got.NextRefreshTokenID, &next.ID)
+	wantErr(t, h.S.CompatRefreshTokens().Consume(ctx, got, next.ID), domain.ErrInvalidTransition)
+	wantErr(t, h.S.CompatRefreshTokens().Consume(ctx, stale, next.ID), store.ErrConflict)
+	if stale.ConsumedAt != nil || stale.NextRefreshTokenID != nil {
 		t.Fatal("a failed Consume left the copy looking consumed")
 	}
+
+	// Deleting the successor's access token takes the successor with it
+	// and clears the link to it.
+	used := mustGet[*domain.CompatAccessToken](t)(h.S.CompatAccessTokens().Add(ctx, s.ID, "mct_used", nil))
+	must(t, h.S.CompatAccessTokens().MarkUsed(ctx, used))
+	wantErr(t, h.S.CompatAccessTokens().DeleteUnused(ctx, used.ID), store.ErrConflict)
+	must(t, h.S.CompatAccessTokens().DeleteUnused(ctx, nextAT.ID))
+	_, err := h.S.CompatRefreshTokens().Lookup(ctx, next.ID)
+	wantErr(t, err, store.ErrNotFound)
+	got = mustGet[*domain.CompatRefreshToken](t)(h.S.CompatRefreshTokens().Lookup(ctx, rt.ID))
+	if got.NextRefreshTokenID != nil || got.ConsumedAt == nil {
+		t.Fatalf("after deleting its successor: %+v", got)
+	}
+	wantErr(t, h.S.CompatAccessTokens().DeleteUnused(ctx, nextAT.ID), store.ErrNotFound)
+}
+
+func testCompatAccessTokenMarkUsed(t *testing.T, h *H) {
+	ctx := context.Background()
+	s := newCompatSession(t, h, newUser(t, h, "alice").ID, "DEV")
+	at := mustGet[*domain.CompatAccessToken](t)(h.S.CompatAccessTokens().Add(ctx, s.ID, "mct_a", nil))
+	if at.FirstUsedAt != nil {
+		t.Fatalf("new token already used: %+v", at)
+	}
+	stale := mustGet[*domain.CompatAccessToken](t)(h.S.CompatAccessTokens().FindByToken(ctx, "mct_a"))
+	h.Clock.Advance(time.Second)
+	first := h.Clock.Now()
+	must(t, h.S.CompatAccessTokens().MarkUsed(ctx, at))
+	sameTimePtr(t, "first_used_at", at.FirstUsedAt, &first)
+	// A racing request that read the token unused keeps the first instant.
+	h.Clock.Advance(time.Second)
+	must(t, h.S.CompatAccessTokens().MarkUsed(ctx, stale))
+	sameTimePtr(t, "first_used_at", stale.FirstUsedAt, &first)
+	got := mustGet[*domain.CompatAccessToken](t)(h.S.CompatAccessTokens().Lookup(ctx, at.ID))
+	sameTimePtr(t, "stored first_used_at", got.FirstUsedAt, &first)
+	got, _, _, err := h.S.CompatAccessTokens().FindForIntrospection(ctx, "mct_a")
+	must(t, err)
+	sameTimePtr(t, "introspected first_used_at", got.FirstUsedAt, &first)
 }
 
 func sameCompatSSOLogin(t *testing.T, got, want *domain.CompatSSOLogin) {
@@ -401,6 +443,37 @@ func testCompatSSOLoginRoundTrip(t *testing.T, h *H) {
 	sameTime(t, "created_at", l.CreatedAt, Start)
 	sameCompatSSOLogin(t, mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().Lookup(ctx, l.ID)), l)
 	sameCompatSSOLogin(t, mustGet[*domain.CompatSSOLogin](t)(h.S.CompatSSOLogins().FindByToken(ctx, l.LoginToken)), l)
+}
+
+func testCompatSSOLoginDeleteUnexchanged(t *testing.T, h *H) {
+	ctx := context.Background()
+	repo := h.S.CompatSSOLogins()
+	u := newUser(t, h, "alice")
+	bs := mustGet[*domain.BrowserSession](t)(h.S.BrowserSessions().Add(ctx, u.ID, ""))
+	add := func(token string) *domain.CompatSSOLogin {
+		t.Helper()
+		return mustGet[*domain.CompatSSOLogin](t)(repo.Add(ctx, "https://client.example/", token))
+	}
+	pending, fulfilled, exchanged := add("pending"), add("fulfilled"), add("exchanged")
+	must(t, repo.Fulfill(ctx, fulfilled, bs.ID))
+	must(t, repo.Fulfill(ctx, exchanged, bs.ID))
+	must(t, repo.Exchange(ctx, exchanged, newCompatSession(t, h, u.ID, "DEV").ID))
+	h.Clock.Advance(time.Minute)
+	cutoff := h.Clock.Now()
+	atCutoff := add("cutoff")
+
+	n, err := repo.DeleteUnexchangedCreatedBefore(ctx, cutoff)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("deleted %d logins, want 2", n)
+	}
+	for _, gone := range []*domain.CompatSSOLogin{pending, fulfilled} {
+		_, err := repo.Lookup(ctx, gone.ID)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	for _, kept := range []*domain.CompatSSOLogin{exchanged, atCutoff} {
+		mustGet[*domain.CompatSSOLogin](t)(repo.Lookup(ctx, kept.ID))
+	}
 }
 
 func testCompatSSOLoginLifecycle(t *testing.T, h *H) {
@@ -484,16 +557,17 @@ func testCompatRefreshTokenRace(t *testing.T, h *H) {
 	}
 	won := raceToConflict(t, racers, func(i int) error {
 		return store.WithTx(ctx, h.S, func(tx store.Tx) error {
-			if err := tx.CompatRefreshTokens().Consume(ctx, copies[i]); err != nil {
-				return err
-			}
-			// The winner rotates the pair, as the refresh handler does.
+			// Each rotates the pair, as the refresh handler does; only
+			// one may consume.
 			nat, err := tx.CompatAccessTokens().Add(ctx, s.ID, fmt.Sprintf("mct_next_%d", i), nil)
 			if err != nil {
 				return err
 			}
-			_, err = tx.CompatRefreshTokens().Add(ctx, s.ID, nat.ID, fmt.Sprintf("mcr_next_%d", i))
-			return err
+			next, err := tx.CompatRefreshTokens().Add(ctx, s.ID, nat.ID, fmt.Sprintf("mcr_next_%d", i))
+			if err != nil {
+				return err
+			}
+			return tx.CompatRefreshTokens().Consume(ctx, copies[i], next.ID)
 		})
 	})
 	if won != 1 {

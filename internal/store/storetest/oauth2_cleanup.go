@@ -20,6 +20,7 @@ func init() {
 		test{"RefreshTokensRevoked", testCleanupRefreshTokensRevoked},
 		test{"RefreshTokensConsumed", testCleanupRefreshTokensConsumed},
 		test{"AuthorizationGrants", testCleanupAuthorizationGrants},
+		test{"UnusedAuthorizationGrants", testCleanupUnusedAuthorizationGrants},
 		test{"DeviceCodeGrants", testCleanupDeviceCodeGrants},
 		test{"NothingToDelete", testCleanupNothingToDelete},
 	)
@@ -231,6 +232,39 @@ func testCleanupAuthorizationGrants(t *testing.T, h *H) {
 		cleanupWantKept(t, kept.Code, func() (*domain.AuthorizationGrant, error) { return repo.Lookup(ctx, kept.ID) })
 	}
 	cleanupWantKept(t, "session of a deleted grant", func() (*domain.Session, error) { return h.S.Sessions().Lookup(ctx, s.ID) })
+}
+
+func testCleanupUnusedAuthorizationGrants(t *testing.T, h *H) {
+	ctx := context.Background()
+	repo := h.S.AuthorizationGrants()
+	f := newOAuth2Fixture(t, h, "alice")
+
+	pending := oauth2PendingGrant(f, "code-pending")
+	must(t, repo.Add(ctx, pending))
+	cancelled := oauth2PendingGrant(f, "code-cancelled")
+	must(t, repo.Add(ctx, cancelled))
+	must(t, repo.Cancel(ctx, cancelled))
+	fulfilled := oauth2PendingGrant(f, "code-fulfilled")
+	must(t, repo.Add(ctx, fulfilled))
+	must(t, repo.Fulfill(ctx, fulfilled, f.browser.ID))
+	exchanged := oauth2PendingGrant(f, "code-exchanged")
+	must(t, repo.Add(ctx, exchanged))
+	must(t, repo.Fulfill(ctx, exchanged, f.browser.ID))
+	must(t, repo.Exchange(ctx, exchanged, addOAuth2Session(t, h, f).ID))
+	h.Clock.Advance(oauth2Odd)
+	cutoff := h.Clock.Now()
+	atCutoff := oauth2PendingGrant(f, "code-cutoff")
+	must(t, repo.Add(ctx, atCutoff))
+
+	n, err := repo.DeleteUnusedCreatedBefore(ctx, cutoff)
+	cleanupWantDeleted(t, "DeleteUnusedCreatedBefore", n, err, 2)
+	for _, gone := range []*domain.AuthorizationGrant{pending, cancelled} {
+		cleanupWantGone(t, gone.Code, func() (*domain.AuthorizationGrant, error) { return repo.Lookup(ctx, gone.ID) })
+	}
+	// What a user completed stays for the 7-day clean-up.
+	for _, kept := range []*domain.AuthorizationGrant{fulfilled, exchanged, atCutoff} {
+		cleanupWantKept(t, kept.Code, func() (*domain.AuthorizationGrant, error) { return repo.Lookup(ctx, kept.ID) })
+	}
 }
 
 func testCleanupDeviceCodeGrants(t *testing.T, h *H) {
