@@ -20,6 +20,7 @@ import (
 	"mas/internal/domain"
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
+	"mas/internal/i18n"
 	"mas/internal/keys"
 	"mas/internal/passwords"
 	"mas/internal/routes"
@@ -38,6 +39,8 @@ type App struct {
 	Encrypter  *encrypt.Encrypter
 	Homeserver homeserver.Connection
 	Templates  *templates.Templates
+	// I18n holds the pages' and emails' message catalogs.
+	I18n *i18n.Catalog
 	// Passwords is nil when password authentication is disabled.
 	Passwords *passwords.Manager
 	URLs      *routes.URLBuilder
@@ -97,6 +100,9 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 		return nil, err
 	}
 	if a.Templates, err = loadTemplates(cfg, logger); err != nil {
+		return nil, err
+	}
+	if a.I18n, err = loadTranslations(cfg, logger); err != nil {
 		return nil, err
 	}
 	if a.Homeserver, err = homeserverConnection(cfg); err != nil {

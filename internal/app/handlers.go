@@ -47,7 +47,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, Branding: branding(cfg), CSRF: sessions}
+	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, Branding: branding(cfg), CSRF: sessions, I18n: a.I18n}
 	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver}
 	o := &oauth.Handler{
 		Store:      a.Store,
@@ -68,12 +68,17 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 		},
 	}
 	w := &web.Handler{
-		Store:    a.Store,
-		Sessions: sessions,
-		Login:    checker,
-		Pages:    renderer,
-		URLs:     a.URLs,
-		Clock:    a.Clock,
+		Store:      a.Store,
+		Sessions:   sessions,
+		Login:      checker,
+		Pages:      renderer,
+		URLs:       a.URLs,
+		Clock:      a.Clock,
+		Homeserver: a.Homeserver,
+		Policy:     engine,
+		Limits:     limits,
+		Rand:       a.Rand,
+		Settings:   webSettings(cfg),
 	}
 	c := &compat.Handler{
 		Store:      a.Store,
@@ -158,4 +163,23 @@ func UnservedResources(cfg *config.Config) []UnservedResource {
 		}
 	}
 	return out
+}
+
+// webSettings converts the `account` and `passwords` settings the pages
+// follow.
+func webSettings(cfg *config.Config) web.Settings {
+	acc := cfg.Account
+	return web.Settings{
+		PasswordRegistrationEnabled:       acc.PasswordRegistrationEnabled,
+		PasswordRegistrationEmailRequired: acc.PasswordRegistrationEmailRequired,
+		RegistrationTokenRequired:         acc.PasswordRegistrationTokenRequired || acc.RegistrationTokenRequired,
+		PasswordRecoveryEnabled:           acc.PasswordRecoveryEnabled,
+		PasswordChangeAllowed:             acc.PasswordChangeAllowed,
+		EmailChangeAllowed:                acc.EmailChangeAllowed,
+		DisplayNameChangeAllowed:          acc.DisplaynameChangeAllowed,
+		AccountDeactivationAllowed:        acc.AccountDeactivationAllowed,
+		LoginWithEmailAllowed:             acc.LoginWithEmailAllowed,
+		MinimumPasswordComplexity:         int(cfg.Passwords.MinimumComplexity),
+		PlanManagementIframeURI:           cfg.Experimental.PlanManagementIframeURI,
+	}
 }

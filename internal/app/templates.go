@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mas/internal/config"
+	"mas/internal/i18n"
 	"mas/internal/templates"
 )
 
@@ -39,6 +40,22 @@ func loadTemplates(cfg *config.Config, logger *slog.Logger) (*templates.Template
 	return t, nil
 }
 
+// loadTranslations reads the message catalogs: the built-in English and
+// whatever `templates.translations_path` adds. Files there that are not
+// catalogs of ours (upstream MAS's translations, which upstream's default
+// path holds) are skipped with one line.
+func loadTranslations(cfg *config.Config, logger *slog.Logger) (*i18n.Catalog, error) {
+	c, err := i18n.Load(cfg.Templates.TranslationsPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Skipped) > 0 && logger != nil {
+		logger.Info("templates.translations_path: skipped files that are not message catalogs of this service",
+			"path", cfg.Templates.TranslationsPath, "count", len(c.Skipped), "first", c.Skipped[0])
+	}
+	return c, nil
+}
+
 // CheckTemplates loads and renders every template with its samples,
 // returning how many there are.
 func CheckTemplates(cfg *config.Config) (int, error) {
@@ -48,6 +65,9 @@ func CheckTemplates(cfg *config.Config) (int, error) {
 	}
 	if err := t.Check(); err != nil {
 		return 0, templatesError(err)
+	}
+	if _, err := loadTranslations(cfg, nil); err != nil {
+		return 0, err
 	}
 	return len(templates.Names()), nil
 }

@@ -184,7 +184,7 @@ func (h *Handler) ssoCompletePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Pages.Render(w, r, http.StatusOK, templates.PageCompatSSO, templates.CompatSSOPage{
-		Common:       h.Pages.Common(csrf),
+		Common:       h.Pages.Common(r, csrf),
 		MXID:         h.Homeserver.MXID(cur.User.Username),
 		DisplayName:  h.displayName(ctx, cur.User.Username),
 		RedirectHost: redirectHost(login.RedirectURI),
@@ -306,7 +306,7 @@ func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur
 		csrf = h.Sessions.CSRFToken(w, r)
 	}
 	page := templates.CompatLoginPolicyViolationPage{
-		Common: h.Pages.Common(csrf),
+		Common: h.Pages.Common(r, csrf),
 		MXID:   h.Homeserver.MXID(cur.User.Username),
 	}
 	for _, v := range vs {

@@ -24,6 +24,7 @@ var rank = map[string]int{
 	"internal/keys":        0,
 	"internal/requestctx":  0,
 	"internal/routes":      0,
+	"internal/i18n":        0,
 	"internal/layering":    0,
 	"internal/browsertest": 0, // test support: the browser the page tests drive
 	"internal/logtest":     0, // test support: captured log lines

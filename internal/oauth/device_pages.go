@@ -146,7 +146,7 @@ func (h *Handler) renderDevice(w http.ResponseWriter, r *http.Request, status in
 		csrf = h.Sessions.CSRFToken(w, r)
 	}
 	h.Pages.Render(w, r, status, templates.PageDeviceConsent, templates.DeviceConsentPage{
-		Common:          h.Pages.Common(csrf),
+		Common:          h.Pages.Common(r, csrf),
 		State:           state,
 		Client:          clientInfo(st.client, ""),
 		Scopes:          describeScopes(st.grant.Scope),

@@ -65,7 +65,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, cb responseTar
 			h.Pages.InternalError(w, r, err)
 			return
 		}
-		page := templates.FormPostPage{Common: h.Pages.Common(""), Action: action, ClientName: cb.clientName}
+		page := templates.FormPostPage{Common: h.Pages.Common(r, ""), Action: action, ClientName: cb.clientName}
 		for _, p := range params {
 			page.Fields = append(page.Fields, templates.FormPostField{Name: p.key, Value: p.value})
 		}

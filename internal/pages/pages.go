@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"mas/internal/domain"
+	"mas/internal/i18n"
 	"mas/internal/ratelimit"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
@@ -43,18 +44,32 @@ type Renderer struct {
 	URLs      *routes.URLBuilder
 	Branding  templates.Branding
 	CSRF      CSRF
+	// I18n holds the message catalogs; nil means the embedded English.
+	I18n *i18n.Catalog
 }
 
-// Common is the layout data of a page; csrf is its form token, or "".
-func (p *Renderer) Common(csrf string) templates.Common {
+// Common is the layout data of a page in the request's language (from
+// Accept-Language); csrf is its form token, or "".
+func (p *Renderer) Common(r *http.Request, csrf string) templates.Common {
 	c := templates.NewCommon(p.URLs, p.Branding)
 	c.CSRFToken = csrf
+	c.WithLocale(p.Locale(r))
 	return c
+}
+
+// Locale is the language of the request's pages and of the emails it
+// causes.
+func (p *Renderer) Locale(r *http.Request) *i18n.Locale {
+	cat := p.I18n
+	if cat == nil {
+		cat = i18n.Default
+	}
+	return cat.Match(r.Header.Get("Accept-Language"))
 }
 
 // CommonWithCSRF is Common with a fresh form token for this browser.
 func (p *Renderer) CommonWithCSRF(w http.ResponseWriter, r *http.Request) templates.Common {
-	return p.Common(p.CSRF.CSRFToken(w, r))
+	return p.Common(r, p.CSRF.CSRFToken(w, r))
 }
 
 // Render writes the page name with status. Pages are specific to one
@@ -71,7 +86,7 @@ func (p *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, na
 // their code ("" for none).
 func (p *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, code, description string) {
 	p.Render(w, r, status, templates.PageError, templates.ErrorPage{
-		Common:      p.Common(""),
+		Common:      p.Common(r, ""),
 		Code:        code,
 		Description: description,
 	})

@@ -1,6 +1,9 @@
 package templates
 
-import "mas/internal/routes"
+import (
+	"mas/internal/i18n"
+	"mas/internal/routes"
+)
 
 // Common is the data every page needs for its layout. Each page struct
 // embeds it, so templates read .ServiceName or .Links.Login directly and a
@@ -8,6 +11,9 @@ import "mas/internal/routes"
 type Common struct {
 	// Lang is the BCP 47 language of the page; empty renders as "en".
 	Lang string
+	// Locale translates the page's text ({{.T "key"}}); nil means the
+	// embedded English catalog.
+	Locale *i18n.Locale
 	// Branding is the deployment's (the `branding` section); templates read
 	// .ServiceName, .LogoURI and the others directly.
 	Branding
@@ -37,6 +43,24 @@ type Links struct {
 	Logout   string
 	Register string
 	Account  string
+}
+
+// T translates key with name/value arguments in the page's language:
+// {{.T "common.signed_in_as" "username" .Username}} (inside {{with}} or
+// {{range}}, {{$.T …}}). A key the catalog lacks fails the rendering, so
+// `templates check` finds it.
+func (c Common) T(key string, args ...any) (string, error) {
+	loc := c.Locale
+	if loc == nil {
+		loc = i18n.Default.Match(c.Lang)
+	}
+	return loc.T(key, args...)
+}
+
+// WithLocale sets the page's language.
+func (c *Common) WithLocale(l *i18n.Locale) {
+	c.Locale = l
+	c.Lang = l.Lang()
 }
 
 // NewCommon fills the links from urls; callers then set CSRFToken and Lang

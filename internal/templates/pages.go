@@ -1,6 +1,9 @@
 package templates
 
-import "reflect"
+import (
+	"reflect"
+	"slices"
+)
 
 // Names of the renderable templates, relative to the files directory.
 const (
@@ -10,8 +13,11 @@ const (
 
 // registry lists every renderable template with its data type. Adding a page
 // takes a file under files/pages, a data struct embedding Common with a
-// Sample method, and one line here.
-var registry = []pageSpec{
+// Sample method, and one line in the list of its area.
+var registry = slices.Concat(corePages, registrationPages, recoveryPages, accountPages)
+
+// corePages are the login, protocol and error pages.
+var corePages = []pageSpec{
 	page[NotFoundPage](PageNotFound),
 	page[ErrorPage](PageError),
 	page[IndexPage](PageIndex),

@@ -76,7 +76,7 @@ func (t *Templates) Reload() error {
 }
 
 func parsePage(src source, name string) (*template.Template, error) {
-	set := template.New(name)
+	set := template.New(name).Funcs(funcs)
 	for _, file := range append(slices.Clone(layoutFiles), name) {
 		text, err := src.read(file)
 		if err != nil {

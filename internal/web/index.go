@@ -23,7 +23,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		page.Common = h.Pages.CommonWithCSRF(w, r)
 		page.MXID = homeserver.MXID(cur.User.Username, h.Login.ServerName)
 	} else {
-		page.Common = h.Pages.Common("")
+		page.Common = h.Pages.Common(r, "")
 	}
 	h.Pages.Render(w, r, http.StatusOK, templates.PageIndex, page)
 }

@@ -94,7 +94,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	case login.Locked:
 		// Only someone who knows the password learns about the lock.
 		h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked, templates.AccountLockedPage{
-			Common: h.Pages.Common(""),
+			Common: h.Pages.Common(r, ""),
 			MXID:   homeserver.MXID(res.User.Username, h.Login.ServerName),
 		})
 		return

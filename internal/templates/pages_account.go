@@ -1,0 +1,4 @@
+package templates
+
+// accountPages are the pages under /account/.
+var accountPages = []pageSpec{}
