@@ -27,9 +27,9 @@ run: build
 	$(BIN) server -c $(CONFIG)
 
 # Every test, with the real services they need: scripts/test-services
-# installs and starts PostgreSQL and Synapse (the first time: about a
-# minute; afterwards well under a second) and sets MAS_TEST_DATABASE_URL
-# and MAS_TEST_SYNAPSE for go-test. A service it cannot provide (no root to
+# installs and starts PostgreSQL, Synapse, Mailpit and Chromium (the first
+# time: a few minutes; afterwards well under a second) and sets the
+# MAS_TEST_* variables for go-test. A service it cannot provide (no root to
 # install packages) is reported and its tests skip loudly; under CI=true
 # that is a failure instead.
 test:

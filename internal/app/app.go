@@ -18,6 +18,7 @@ import (
 	"mas/internal/clock"
 	"mas/internal/config"
 	"mas/internal/domain"
+	"mas/internal/email"
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
 	"mas/internal/i18n"
@@ -44,6 +45,8 @@ type App struct {
 	// Passwords is nil when password authentication is disabled.
 	Passwords *passwords.Manager
 	URLs      *routes.URLBuilder
+	// Mailer sends the mail jobs' messages (email.go).
+	Mailer *email.Mailer
 
 	db     db
 	driver riverdriver.Driver[*sql.Tx]
@@ -103,6 +106,9 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 		return nil, err
 	}
 	if a.I18n, err = loadTranslations(cfg, logger); err != nil {
+		return nil, err
+	}
+	if a.Mailer, err = newMailer(cfg); err != nil {
 		return nil, err
 	}
 	if a.Homeserver, err = homeserverConnection(cfg); err != nil {

@@ -48,7 +48,8 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 		return nil, err
 	}
 	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, Branding: branding(cfg), CSRF: sessions, I18n: a.I18n}
-	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver}
+	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver,
+		LoginWithEmail: cfg.Account.LoginWithEmailAllowed}
 	o := &oauth.Handler{
 		Store:      a.Store,
 		Keys:       a.Keys,
@@ -65,7 +66,12 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 			AccessTokenTTL:         cfg.Experimental.AccessTokenLifetime(),
 			DeviceCodeGrantEnabled: cfg.OAuth.DeviceCodeGrantEnabled,
 			DeviceCodeAutoFill:     cfg.OAuth.DeviceCodeUserCodeAutoFillEnabled,
+			RegistrationEnabled:    cfg.Account.PasswordRegistrationEnabled && cfg.Passwords.Enabled,
 		},
+	}
+	registrationCaptcha, err := captchaVerifier(cfg)
+	if err != nil {
+		return nil, err
 	}
 	w := &web.Handler{
 		Store:      a.Store,
@@ -77,6 +83,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 		Homeserver: a.Homeserver,
 		Policy:     engine,
 		Limits:     limits,
+		Captcha:    registrationCaptcha,
 		Rand:       a.Rand,
 		Settings:   webSettings(cfg),
 	}

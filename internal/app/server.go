@@ -93,6 +93,7 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 			hs.Shutdown(context.Background()) //nolint:errcheck // already failing
 			return nil, err
 		}
+		a.checkMailer(ctx)
 	}
 	return srv, nil
 }

@@ -69,7 +69,7 @@ func CheckTemplates(cfg *config.Config) (int, error) {
 	if _, err := loadTranslations(cfg, nil); err != nil {
 		return 0, err
 	}
-	return len(templates.Names()), nil
+	return len(templates.Names()) + len(templates.EmailNames()), nil
 }
 
 // templatesError names the templates as the culprit, once: most errors of

@@ -13,15 +13,22 @@ import (
 
 // worker builds the job runner with every job kind and schedule.
 func (a *App) worker() (*jobs.Runner, error) {
+	var expiration *jobs.Expiration
+	if e := a.Config.Experimental.InactiveSessionExpiration; e != nil {
+		expiration = &jobs.Expiration{TTL: e.Lifetime(), OAuth: e.ExpireOAuthSessions,
+			Compat: e.ExpireCompatSessions, User: e.ExpireUserSessions}
+	}
 	workers := jobs.Workers(jobs.Deps{
 		Store:      a.Store,
 		Homeserver: a.Homeserver,
 		Clock:      a.Clock,
 		Logger:     a.Logger,
+		Expiration: expiration,
+		Mail:       a.mailDeps(),
 	})
 	opts := jobs.Options{
 		Logger:    a.Logger,
-		Schedules: jobs.DefaultSchedules(),
+		Schedules: append(jobs.DefaultSchedules(), jobs.ExpirationSchedules(expiration)...),
 	}
 	// Operational knobs that upstream's configuration has no key for, read
 	// from the environment so that config files stay upstream-compatible.
@@ -71,6 +78,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
+	a.checkMailer(ctx)
 	a.Logger.Info("worker started")
 	<-ctx.Done()
 	a.Logger.Info("worker shutting down")

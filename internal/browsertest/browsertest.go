@@ -231,7 +231,19 @@ func FindForm(body, button string) (string, url.Values, error) {
 			if n.Type == html.ElementNode {
 				switch n.Data {
 				case "input":
-					if name := attr(n, "name"); name != "" && attr(n, "type") != "submit" {
+					name, typ := attr(n, "name"), strings.ToLower(attr(n, "type"))
+					switch {
+					case name == "" || typ == "submit":
+					case typ == "checkbox" || typ == "radio":
+						// As a browser: only when ticked, "on" without a value.
+						if hasAttr(n, "checked") {
+							v := attr(n, "value")
+							if v == "" {
+								v = "on"
+							}
+							values.Add(name, v)
+						}
+					default:
 						values.Set(name, attr(n, "value"))
 					}
 				case "button":
@@ -251,6 +263,15 @@ func FindForm(body, button string) (string, url.Values, error) {
 		}
 	}
 	return "", nil, fmt.Errorf("no POST form with button %q", button)
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func attr(n *html.Node, key string) string {

@@ -35,6 +35,15 @@ func TestFindForm(t *testing.T) {
 	if _, _, err := FindForm(body, "missing"); err == nil {
 		t.Fatal("FindForm found a button that is not there")
 	}
+
+	// Checkboxes and radio buttons count only when ticked, as in a browser.
+	boxes := `<form method="post" action="/terms"><input type="checkbox" name="accept">
+<input type="checkbox" name="news" checked><input type="checkbox" name="tag" value="a" checked>
+<input type="checkbox" name="tag" value="b" checked><input type="radio" name="r" value="x"><input type="radio" name="r" value="y" checked></form>`
+	_, values, err = FindForm(boxes, "")
+	if err != nil || values.Has("accept") || values.Get("news") != "on" || len(values["tag"]) != 2 || values.Get("r") != "y" {
+		t.Fatalf("FindForm(checkboxes) = %v %v", values, err)
+	}
 }
 
 // Settle follows redirects on the service and stops at one leaving it.

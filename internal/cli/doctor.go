@@ -27,8 +27,10 @@ func newDoctorCommand(g *globals) *cobra.Command {
 			"homeserver answers at matrix.endpoint; it rejects an invalid access token\n" +
 			"(which proves it validates tokens with this service); it accepts the shared\n" +
 			"secret on /_synapse/mas; and the legacy login API, where clients find it,\n" +
-			"is routed to this service. Both the service and the homeserver must be\n" +
-			"running. The shared secret is never printed.\n" +
+			"is routed to this service; last, that mail can be sent as the email\n" +
+			"section says (the SMTP relay answers and accepts the login; nothing is sent).\n" +
+			"Both the service and the homeserver must be running. The shared secret is\n" +
+			"never printed.\n" +
 			"\n" +
 			"Like upstream, the command exits 0 whatever the results, so that it can be\n" +
 			"run for information. With --strict it exits 1 when any check failed (❌),\n" +
@@ -47,7 +49,12 @@ func newDoctorCommand(g *globals) *cobra.Command {
 			for _, u := range app.UnservedResources(cfg) {
 				unserved = append(unserved, doctor.Unserved{Listener: u.Listener, Resource: u.Resource, Paths: u.Paths})
 			}
+			mail, err := app.DoctorMail(cfg)
+			if err != nil {
+				return err
+			}
 			summary, err := doctor.Run(cmd.Context(), g.stdout, doctor.Options{
+				Mail:         mail,
 				Unserved:     unserved,
 				Issuer:       cfg.HTTP.IssuerURL(),
 				ServerName:   cfg.Matrix.Homeserver,

@@ -82,10 +82,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		if err := recordActivity(ctx, tx, sess, now); err != nil {
 			return err
 		}
-		if err := tx.CompatSessions().Finish(ctx, sess); err != nil {
-			return err
-		}
-		return tx.Jobs().Enqueue(ctx, domain.SyncDevicesJob{UserID: sess.UserID})
+		return store.EndCompatSession(ctx, tx, sess)
 	})
 	switch {
 	case isConflict(err):

@@ -16,6 +16,9 @@
 //     service rather than by the homeserver;
 //  7. (ours) every listener resource the configuration names is served by
 //     this version.
+//  8. (ours) mail can be sent: the SMTP relay answers, upgrades to TLS and
+//     accepts the login, or the sendmail command exists; the blackhole
+//     fails when registration or recovery needs mail.
 //
 // Checks 4 and 5 only run when check 3 passed. Nothing the checks print
 // contains the shared secret.
@@ -69,6 +72,8 @@ type Options struct {
 	// Unserved are the listener resources of the configuration that this
 	// version does not serve: each is a warning.
 	Unserved []Unserved
+	// Mail describes the mail settings; nil skips the mail check.
+	Mail *Mail
 }
 
 // Unserved is a listener resource whose paths answer 404.
@@ -102,6 +107,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 		d.out.fail("matrix.kind is standalone: the service is not connected to any homeserver",
 			"This mode is for trying the service out. Set matrix.kind to synapse and point",
 			"matrix.endpoint and matrix.secret at your homeserver for a real deployment.")
+		d.checkMail(ctx, opts.Mail)
 		return d.out.summary, ctx.Err()
 	}
 	discovered := d.checkWellKnown(ctx)
@@ -111,6 +117,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 	}
 	d.checkCompatLogin(ctx, discovered)
 	d.checkUnserved(opts.Unserved)
+	d.checkMail(ctx, opts.Mail)
 	if d.out.err != nil {
 		return d.out.summary, d.out.err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,8 +69,8 @@ var raceLogins = []struct {
 // committed sessions alone, running in between, would push a device list
 // without the new device, the homeserver would delete it, and the token the
 // login then returns would be dead. The fake applies the login's
-// upsert_device and holds the answer, so that the sync deterministically
-// runs to completion inside that window.
+// upsert_device and holds the answer; a sync queued then must not push a
+// list without the device, and its push, once the login is done, keeps it.
 func TestLoginSurvivesConcurrentDeviceSync(t *testing.T) {
 	for _, lg := range raceLogins {
 		t.Run(lg.name, func(t *testing.T) {
@@ -79,6 +80,7 @@ func TestLoginSurvivesConcurrentDeviceSync(t *testing.T) {
 				frank := env.CreateUser("frank", password)
 				settleDeviceSyncs(t, env)
 				const device = "FRANKNEWPHONE"
+				deleted := watchDeletion(t, env, "frank", device)
 
 				login := lg.prepare(t, env, "frank", password, device)
 				applied, release := applyUpsertThenHold(t, env, "frank", device)
@@ -93,12 +95,10 @@ func TestLoginSurvivesConcurrentDeviceSync(t *testing.T) {
 				}
 
 				// The device exists on the homeserver; the session
-				// holding it is not committed yet.
-				runDeviceSync(t, env, frank.ID)
-				if !slices.Contains(env.Homeserver.Devices("frank"), device) {
-					t.Errorf("the sync deleted the device of a login in progress; devices: %v", env.Homeserver.Devices("frank"))
-				}
-
+				// holding it is not committed yet. The sync waits for
+				// the login (the device lease) rather than push a list
+				// without the device.
+				id := enqueueDeviceSync(t, env, frank.ID)
 				release()
 				var r loginResult
 				select {
@@ -108,6 +108,10 @@ func TestLoginSurvivesConcurrentDeviceSync(t *testing.T) {
 				}
 				if r.err != nil {
 					t.Fatalf("login: %v", r.err)
+				}
+				waitJobCompleted(t, env, id)
+				if deleted() {
+					t.Error("a sync pushed a device list without the device of a login in progress")
 				}
 				if !slices.Contains(env.Homeserver.Devices("frank"), device) {
 					t.Fatalf("device missing on the homeserver after the login: %v", env.Homeserver.Devices("frank"))
@@ -127,10 +131,10 @@ func TestLoginSurvivesConcurrentDeviceSync(t *testing.T) {
 
 // TestDeviceSyncCatchesUpWithLogin is the other interleaving: the sync
 // reads the user's devices before the login marks its device, and its
-// request reaches the homeserver only after the login created the device
-// and committed. The homeserver deletes the device; the sync must notice
-// that the user's devices changed while it pushed and push again, which
-// creates the device anew.
+// request is held at the homeserver. The login must wait for the sync (the
+// device lease) instead of creating its device in between, where the held
+// push would delete it; once the sync is through, the login creates the
+// device and it stays.
 func TestDeviceSyncCatchesUpWithLogin(t *testing.T) {
 	for _, lg := range raceLogins {
 		t.Run(lg.name, func(t *testing.T) {
@@ -140,6 +144,7 @@ func TestDeviceSyncCatchesUpWithLogin(t *testing.T) {
 				grace := env.CreateUser("grace", password)
 				settleDeviceSyncs(t, env)
 				const device = "GRACETABLET"
+				deleted := watchDeletion(t, env, "grace", device)
 
 				login := lg.prepare(t, env, "grace", password, device)
 				gate := env.Homeserver.Block(pathSyncDevices, "grace")
@@ -151,19 +156,34 @@ func TestDeviceSyncCatchesUpWithLogin(t *testing.T) {
 					t.Fatal("timed out waiting for the sync to reach the homeserver")
 				}
 
-				// The held sync was computed without the device.
-				r := login()
+				// The held sync was computed without the device; the
+				// login starts now and must not create it meanwhile. A
+				// login that does (no lease) creates it within
+				// milliseconds; the held push then deletes it, which
+				// watchDeletion sees.
+				created := notifyUpsert(t, env, "grace", device)
+				done := make(chan loginResult, 1)
+				go func() { done <- login() }()
+				select {
+				case <-created:
+				case <-time.After(time.Second):
+				}
+				gate.Release()
+				waitJobCompleted(t, env, id)
+				var r loginResult
+				select {
+				case r = <-done:
+				case <-time.After(raceTimeout):
+					t.Fatal("timed out waiting for the login to return")
+				}
 				if r.err != nil {
 					t.Fatalf("login: %v", r.err)
 				}
-				if !slices.Contains(env.Homeserver.Devices("grace"), device) {
-					t.Fatalf("device missing right after the login: %v", env.Homeserver.Devices("grace"))
+				if deleted() {
+					t.Error("the held sync deleted the device the login had created")
 				}
-
-				gate.Release()
-				waitJobCompleted(t, env, id)
 				if !slices.Contains(env.Homeserver.Devices("grace"), device) {
-					t.Fatalf("the stale sync deleted the new device for good: %v", env.Homeserver.Devices("grace"))
+					t.Fatalf("device missing after the login: %v", env.Homeserver.Devices("grace"))
 				}
 				if status, body := whoami(t, env, r.token); status != http.StatusOK || body["device_id"] != device {
 					t.Fatalf("whoami with the new token = %d %v", status, body)
@@ -171,6 +191,46 @@ func TestDeviceSyncCatchesUpWithLogin(t *testing.T) {
 			})
 		})
 	}
+}
+
+// notifyUpsert returns a channel closed when the fake is asked to create
+// localpart's device; the fake then creates it as usual.
+func notifyUpsert(t *testing.T, env *testenv.Env, localpart, device string) <-chan struct{} {
+	t.Helper()
+	ch := make(chan struct{})
+	var once sync.Once
+	env.Homeserver.SetHook(pathUpsertDevice, func(_ *http.Request, body []byte) *homeservertest.Response {
+		var req struct {
+			Localpart string `json:"localpart"`
+			DeviceID  string `json:"device_id"`
+		}
+		if json.Unmarshal(body, &req) == nil && req.Localpart == localpart && req.DeviceID == device {
+			once.Do(func() { close(ch) })
+		}
+		return nil
+	})
+	t.Cleanup(func() { env.Homeserver.SetHook(pathUpsertDevice, nil) })
+	return ch
+}
+
+// watchDeletion reports whether a device sync ever reached the fake with a
+// list lacking device while localpart had it: a push that deletes it.
+func watchDeletion(t *testing.T, env *testenv.Env, localpart, device string) (deleted func() bool) {
+	t.Helper()
+	var seen atomic.Bool
+	env.Homeserver.SetHook(pathSyncDevices, func(_ *http.Request, body []byte) *homeservertest.Response {
+		var req struct {
+			Localpart string   `json:"localpart"`
+			Devices   []string `json:"devices"`
+		}
+		if json.Unmarshal(body, &req) == nil && req.Localpart == localpart &&
+			!slices.Contains(req.Devices, device) && slices.Contains(env.Homeserver.Devices(localpart), device) {
+			seen.Store(true)
+		}
+		return nil // the fake applies it as usual
+	})
+	t.Cleanup(func() { env.Homeserver.SetHook(pathSyncDevices, nil) })
+	return seen.Load
 }
 
 // applyUpsertThenHold makes the fake create localpart's device as soon as

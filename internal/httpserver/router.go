@@ -50,6 +50,9 @@ type listenerHandler struct {
 type requestInfo struct {
 	route string
 	path  string
+	// pageSources are origins the handler added to its page's
+	// Content-Security-Policy (requestctx.AllowPageSources).
+	pageSources *requestctx.PageSources
 }
 
 type requestInfoKey struct{}
@@ -73,6 +76,7 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = requestctx.WithClientIP(ctx, ip)
 	ctx = requestctx.WithUserAgent(ctx, r.UserAgent())
 	ctx = requestctx.WithLogger(ctx, logger)
+	ctx, info.pageSources = requestctx.WithPageSources(ctx)
 	ctx = context.WithValue(ctx, requestInfoKey{}, info)
 	r = r.WithContext(ctx)
 

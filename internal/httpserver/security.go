@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"mas/internal/requestctx"
 	"mas/internal/routes"
 	"mas/internal/templates"
 )
@@ -155,22 +156,51 @@ func inlineElements(page []byte, tag string) []string {
 }
 
 func newPagePolicies(now time.Time, styles []string) *pagePolicies {
-	page := func(formAction bool) string {
-		var b strings.Builder
-		b.WriteString("default-src 'none'; style-src 'self'")
-		for _, s := range styles {
-			b.WriteString(" " + s)
-		}
-		// The deployment's logo and clients' logos are remote https
-		// images; data: covers small inline icons an override may use.
-		b.WriteString("; img-src 'self' https: data:; frame-ancestors 'none'")
-		if formAction {
-			b.WriteString("; form-action 'self'")
-		}
-		b.WriteString("; base-uri 'none'")
-		return b.String()
+	return &pagePolicies{
+		read: now, styles: styles,
+		withFormCheck: pagePolicy(styles, true, nil), noFormCheck: pagePolicy(styles, false, nil),
 	}
-	return &pagePolicies{read: now, styles: styles, withFormCheck: page(true), noFormCheck: page(false)}
+}
+
+// pagePolicy is the CSP of an HTML page. extra holds the origins the page's
+// handler added for a widget it embeds (requestctx.AllowPageSources); only
+// that response carries them.
+func pagePolicy(styles []string, formAction bool, extra *requestctx.PageSources) string {
+	if extra == nil {
+		extra = &requestctx.PageSources{}
+	}
+	var b strings.Builder
+	b.WriteString("default-src 'none'")
+	writeSources(&b, "script-src", extra.Script)
+	b.WriteString("; style-src 'self'")
+	for _, s := range styles {
+		b.WriteString(" " + s)
+	}
+	for _, s := range extra.Style {
+		b.WriteString(" " + s)
+	}
+	// The deployment's logo and clients' logos are remote https
+	// images; data: covers small inline icons an override may use.
+	b.WriteString("; img-src 'self' https: data:")
+	writeSources(&b, "frame-src", extra.Frame)
+	writeSources(&b, "connect-src", extra.Connect)
+	b.WriteString("; frame-ancestors 'none'")
+	if formAction {
+		b.WriteString("; form-action 'self'")
+	}
+	b.WriteString("; base-uri 'none'")
+	return b.String()
+}
+
+// writeSources writes a directive when it has sources.
+func writeSources(b *strings.Builder, directive string, sources []string) {
+	if len(sources) == 0 {
+		return
+	}
+	b.WriteString("; " + directive)
+	for _, s := range sources {
+		b.WriteString(" " + s)
+	}
 }
 
 // pagePolicies returns the page CSPs, reading the styles again when they
@@ -196,8 +226,9 @@ func (p *securityPolicy) pagePolicies() *pagePolicies {
 }
 
 // apply adds the headers the handler left out. route is the pattern that
-// matched ("" for the server's own answers).
-func (p *securityPolicy) apply(h http.Header, route string) {
+// matched ("" for the server's own answers); extra, the origins the
+// handler added to its page's policy (nil for none).
+func (p *securityPolicy) apply(h http.Header, route string, extra *requestctx.PageSources) {
 	setIfAbsent(h, headerContentTypeOpt, valueNoSniff)
 	setIfAbsent(h, headerReferrerPolicy, valueNoReferrer)
 	setIfAbsent(h, headerFrameOptions, valueFrameDeny)
@@ -209,10 +240,14 @@ func (p *securityPolicy) apply(h http.Header, route string) {
 		return
 	}
 	pages := p.pagePolicies()
-	if formsRedirectingToClient[routePath(route)] {
-		h.Set(headerCSP, pages.noFormCheck)
-	} else {
+	formCheck := !formsRedirectingToClient[routePath(route)]
+	switch {
+	case !extra.IsZero():
+		h.Set(headerCSP, pagePolicy(pages.styles, formCheck, extra))
+	case formCheck:
 		h.Set(headerCSP, pages.withFormCheck)
+	default:
+		h.Set(headerCSP, pages.noFormCheck)
 	}
 }
 
@@ -249,7 +284,7 @@ type securityWriter struct {
 func (w *securityWriter) applyOnce() {
 	if !w.done {
 		w.done = true
-		w.policy.apply(w.Header(), w.info.route)
+		w.policy.apply(w.Header(), w.info.route, w.info.pageSources)
 	}
 }
 

@@ -309,6 +309,12 @@ func TestPagesFitThePolicy(t *testing.T) {
 				t.Errorf("%s: %d scripts, want 1", name, len(scripts))
 			}
 		} else {
+			// The registration form's captcha script is external (empty);
+			// its handler adds its origins to that page's policy
+			// (TestPageSourcesExtendOnlyThatPage).
+			if r.Name == templates.PageRegisterPassword {
+				scripts = slices.DeleteFunc(scripts, func(s string) bool { return s == "" })
+			}
 			if len(scripts) != 0 {
 				t.Errorf("%s: has a <script>, which the page policy blocks", name)
 			}

@@ -35,6 +35,8 @@ type env struct {
 	hs      *homeservertest.Server
 	conn    homeserver.Connection
 	runner  *jobs.Runner
+	// tune, when set, adjusts the workers' dependencies (clock, settings).
+	tune func(*jobs.Deps)
 }
 
 // forEachBackend runs fn on a migrated SQLite file and on a throw-away
@@ -79,7 +81,11 @@ func (e *env) start(t *testing.T, opts jobs.Options) *jobs.Runner {
 func (e *env) startWith(t *testing.T, ctx context.Context, opts jobs.Options, extra func(*river.Workers)) *jobs.Runner {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	workers := jobs.Workers(jobs.Deps{Store: e.store, Homeserver: e.conn, Clock: clock.System{}, Logger: logger})
+	deps := jobs.Deps{Store: e.store, Homeserver: e.conn, Clock: clock.System{}, Logger: logger}
+	if e.tune != nil {
+		e.tune(&deps)
+	}
+	workers := jobs.Workers(deps)
 	if extra != nil {
 		extra(workers)
 	}

@@ -60,12 +60,12 @@ type syncDevicesWorker struct {
 // fails and is retried later.
 const syncDevicesRounds = 3
 
-// Work pushes the user's devices, then reads them again. The homeserver
-// deletes whatever the list lacks, and a login may have created its device
-// after the list was read (before its pending mark existed) but before the
-// push arrived. Such a device shows up in the second reading, since the
-// login marked it before creating it; pushing again restores it, as the
-// homeserver creates the listed devices it lacks.
+// Work pushes the user's devices while holding the user's device lease, so
+// that no login creates a device between the reading and the pushing (see
+// provisioning.LockDevicesForSync). It then reads them again: a login that died
+// after creating its device and whose mark expired, or a process whose
+// clock disagrees, can still change the list; a device that appeared is
+// pushed again, as the homeserver creates the listed devices it lacks.
 func (w *syncDevicesWorker) Work(ctx context.Context, job *river.Job[domain.SyncDevicesJob]) error {
 	user, err := w.d.Store.Users().Lookup(ctx, job.Args.UserID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -74,6 +74,14 @@ func (w *syncDevicesWorker) Work(ctx context.Context, job *river.Job[domain.Sync
 	if err != nil {
 		return err
 	}
+	// Logins creating devices of this user wait meanwhile (see
+	// provisioning.LockDevicesForSync), so the list read here stays true until
+	// it is pushed.
+	unlock, err := provisioning.LockDevicesForSync(ctx, w.d.Store, w.d.Clock, user.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	devices, err := activeDevices(ctx, w.d.Store, w.d.Clock.Now(), user.ID)
 	if err != nil {
 		return err

@@ -19,6 +19,10 @@ type Deps struct {
 	Homeserver homeserver.Connection
 	Clock      clock.Clock
 	Logger     *slog.Logger
+	// Expiration is the inactive-session expiry; nil turns it off.
+	Expiration *Expiration
+	// Mail is what the mail jobs need (email.go).
+	Mail Mail
 }
 
 // Workers registers a worker for every job kind.
@@ -36,6 +40,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &syncDevicesWorker{d: d})
 	river.AddWorker(w, &deactivateUserWorker{d: d})
 	river.AddWorker(w, &reactivateUserWorker{d: d})
+	addEmailWorkers(w, d)
 	river.AddWorker(w, &cleanupWorker[domain.PruneStalePolicyDataJob]{
 		logger: d.Logger, msg: "pruned stale policy data",
 		remove: func(ctx context.Context) (int, error) {
@@ -105,12 +110,13 @@ func Workers(d Deps) *river.Workers {
 			return d.Store.DeviceCodeGrants().DeleteCreatedBefore(ctx, olderThan(grantsKept))
 		},
 	})
+	addHousekeepingWorkers(w, d)
 	return w
 }
 
 // DefaultSchedules are the recurring jobs every deployment runs.
 func DefaultSchedules() []Schedule {
-	return []Schedule{
+	return append([]Schedule{
 		{Name: "prune-stale-policy-data", Spec: "0 0 2 * * *", Job: func() domain.Job { return domain.PruneStalePolicyDataJob{} }},
 		{Name: "cleanup-client-assertions", Spec: "0 50 * * * *", Job: func() domain.Job { return domain.CleanupClientAssertionsJob{} }},
 		{Name: "cleanup-pending-devices", Spec: "0 40 * * * *", Job: func() domain.Job { return domain.CleanupPendingDevicesJob{} }},
@@ -126,7 +132,7 @@ func DefaultSchedules() []Schedule {
 		// compat SSO logins at all).
 		{Name: "cleanup-unused-oauth-authorization-grants", Spec: "0 25 * * * *", Job: func() domain.Job { return domain.CleanupUnusedOAuthAuthorizationGrantsJob{} }},
 		{Name: "cleanup-unused-compat-sso-logins", Spec: "0 45 * * * *", Job: func() domain.Job { return domain.CleanupUnusedCompatSSOLoginsJob{} }},
-	}
+	}, housekeepingSchedules()...)
 }
 
 // policyDataKept is how many versions of the dynamic policy data survive

@@ -28,13 +28,16 @@ var rank = map[string]int{
 	"internal/layering":    0,
 	"internal/browsertest": 0, // test support: the browser the page tests drive
 	"internal/logtest":     0, // test support: captured log lines
+	"internal/chrometest":  0, // test support: a real headless Chromium
 	"internal/config":      1,
 	"internal/templates":   1,
 	"internal/store":       1,
 	"internal/homeserver":  1,
+	"internal/email":       1, // mail transports; templates are the caller's
 	"internal/passwords":   1,
 	"internal/policy":      1,
 	"internal/ratelimit":   1,
+	"internal/captcha":     1, // the captcha services' verification, for registration
 	"internal/doctor":      1,
 	"internal/login":       2, // the rules every way of logging in shares
 	"internal/pages":       2, // rendering and forms of every HTML page
@@ -83,8 +86,10 @@ var onlyFrom = map[string][]string{
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
 	"internal/browsertest":               {},
-	"internal/logtest":                   {},
+	"internal/logtest":                   {"internal/testenv"},
+	"internal/chrometest":                {},
 	"internal/testdb":                    {},
+	"internal/email/mailpittest":         {"internal/testenv"},
 }
 
 // forbiddenStd lists standard packages a package must not use.

@@ -30,6 +30,9 @@ type Checker struct {
 	Passwords  *passwords.Manager
 	Limits     *ratelimit.Set
 	ServerName string // matrix.homeserver: "@localpart:ServerName" names a local user
+	// LoginWithEmail is account.login_with_email_allowed: CheckLogin also
+	// takes a confirmed email address for the account.
+	LoginWithEmail bool
 }
 
 // Outcome is what a password check concluded.
@@ -120,25 +123,22 @@ const MaxPasswordBytes = 4096
 // hashing, so that hammering a login form costs the attacker a refusal,
 // not us a hash; names that match no account are limited too, by name.
 func (c *Checker) CheckPassword(ctx context.Context, typed, password string) (Result, error) {
-	localpart, known := c.Localpart(typed)
-	if !known {
-		localpart = typed // still limited, as a name of its own
-	}
-	var user *domain.User
-	if known {
-		u, err := c.Store.Users().FindByUsername(ctx, localpart)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return Result{}, fmt.Errorf("looking up user: %w", err)
-		case u.DeactivatedAt == nil:
-			user = u
-		}
-	}
+	return c.check(ctx, typed, password, false)
+}
 
-	accountKey := strings.ToLower(localpart)
-	if user != nil {
-		accountKey = user.ID.String()
+// CheckLogin is CheckPassword for the login page: when LoginWithEmail is
+// set, typed may also be a confirmed email address of the account. An
+// address that no account has confirmed fails like an unknown username,
+// at the same cost. The legacy Matrix login API does not take addresses
+// (upstream's does not), so it calls CheckPassword.
+func (c *Checker) CheckLogin(ctx context.Context, typed, password string) (Result, error) {
+	return c.check(ctx, typed, password, c.LoginWithEmail)
+}
+
+func (c *Checker) check(ctx context.Context, typed, password string, withEmail bool) (Result, error) {
+	user, accountKey, err := c.findAccount(ctx, typed, withEmail)
+	if err != nil {
+		return Result{}, err
 	}
 	if c.Limits != nil {
 		err := c.Limits.CheckPassword(requestctx.ClientIP(ctx), accountKey)
@@ -184,6 +184,44 @@ func (c *Checker) CheckPassword(ctx context.Context, typed, password string) (Re
 		return Result{Outcome: Locked, User: user}, nil
 	}
 	return Result{Outcome: OK, User: user, Password: active, Upgrade: upgrade}, nil
+}
+
+// findAccount returns the active (not deactivated) user typed names, or
+// nil, and the key the per-account rate limit counts the attempt under:
+// the user's ID, so that every name of one account shares a limit, or
+// else what was typed, so that names matching no account are limited too.
+func (c *Checker) findAccount(ctx context.Context, typed string, withEmail bool) (*domain.User, string, error) {
+	var (
+		u   *domain.User
+		err error
+	)
+	switch localpart, known := c.Localpart(typed); {
+	case withEmail && isEmailAddress(typed):
+		var e *domain.UserEmail
+		if e, err = c.Store.UserEmails().FindByEmail(ctx, typed); err == nil {
+			u, err = c.Store.Users().Lookup(ctx, e.UserID)
+		}
+	case known:
+		typed = localpart
+		u, err = c.Store.Users().FindByUsername(ctx, localpart)
+	default:
+		err = store.ErrNotFound
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, "", fmt.Errorf("looking up user: %w", err)
+	case u.DeactivatedAt == nil:
+		return u, u.ID.String(), nil
+	}
+	return nil, strings.ToLower(typed), nil
+}
+
+// isEmailAddress tells an address from the other names of an account:
+// Matrix IDs start with "@", and localparts have none.
+func isEmailAddress(typed string) bool {
+	at := strings.LastIndexByte(typed, '@')
+	return at > 0 && at < len(typed)-1
 }
 
 // dummyFailure spends a verification's time and answers BadCredentials.

@@ -148,6 +148,8 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	case cur != nil:
 		// The consent screen is always shown: nothing is remembered.
 		pages.SeeOther(w, r, h.URLs.Relative(routes.Consent(grant.ID.String())))
+	case h.Settings.RegistrationEnabled && slices.Contains(req.prompts, "create"):
+		h.redirectToRegister(w, r, next, grant.LoginHint)
 	default:
 		h.redirectToLogin(w, r, next, grant.LoginHint)
 	}

@@ -297,8 +297,8 @@ func TestAuthorizeWithoutSession(t *testing.T) {
 		}
 	}
 
-	// Registration is not served yet, so prompt=create is not advertised
-	// and means a login.
+	// With registration closed, prompt=create is not advertised and means
+	// a login (prompt_create_test.go covers it open).
 	params := codeParams(c, cb)
 	params.Set("prompt", "create")
 	res := authorize(e.browser(), params)

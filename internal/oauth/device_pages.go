@@ -18,7 +18,12 @@ import (
 	"mas/internal/templates"
 )
 
-const msgUnknownUserCode = "That code is not valid or has expired. Check the code on your device and try again."
+// Messages of the device link form.
+var (
+	msgUnknownUserCode = templates.Msg("device_link.error.unknown_code")
+	msgMissingUserCode = templates.Msg("device_link.error.missing")
+	msgTooManyCodes    = templates.Msg("device_link.error.rate_limited")
+)
 
 // deviceLinkPage serves GET /link: the form asking for the code shown on
 // the device.
@@ -29,10 +34,10 @@ func (h *Handler) deviceLinkPage(w http.ResponseWriter, r *http.Request) {
 		// the user submits it, never by merely following a link.
 		code = normalizeUserCode(r.URL.Query().Get("code"))
 	}
-	h.renderDeviceLink(w, r, http.StatusOK, code, "")
+	h.renderDeviceLink(w, r, http.StatusOK, code, templates.Message{})
 }
 
-func (h *Handler) renderDeviceLink(w http.ResponseWriter, r *http.Request, status int, code, errMsg string) {
+func (h *Handler) renderDeviceLink(w http.ResponseWriter, r *http.Request, status int, code string, errMsg templates.Message) {
 	h.Pages.Render(w, r, status, templates.PageDeviceLink, templates.DeviceLinkPage{
 		Common:     h.Pages.CommonWithCSRF(w, r),
 		FormAction: h.URLs.Relative(routes.DeviceLink),
@@ -52,11 +57,11 @@ func (h *Handler) deviceLinkSubmit(w http.ResponseWriter, r *http.Request) {
 	var limited *ratelimit.LimitedError
 	if err := h.Limits.CheckDeviceCodeLink(requestctx.ClientIP(r.Context())); errors.As(err, &limited) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limited.RetryAfter.Seconds()))))
-		h.renderDeviceLink(w, r, http.StatusTooManyRequests, code, "Too many attempts. Wait a moment and try again.")
+		h.renderDeviceLink(w, r, http.StatusTooManyRequests, code, msgTooManyCodes)
 		return
 	}
 	if code == "" {
-		h.renderDeviceLink(w, r, http.StatusBadRequest, code, "Enter the code shown on your device.")
+		h.renderDeviceLink(w, r, http.StatusBadRequest, code, msgMissingUserCode)
 		return
 	}
 	grant, err := h.Store.DeviceCodeGrants().FindByUserCode(r.Context(), code)

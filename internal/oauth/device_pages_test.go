@@ -87,7 +87,7 @@ func TestDeviceLinkFindsGrant(t *testing.T) {
 		if res.Status != tt.status || res.Location != tt.target {
 			t.Errorf("code %q: %d %q\n%s", tt.code, res.Status, res.Location, res.Body)
 		}
-		if tt.status == http.StatusBadRequest && !strings.Contains(res.Body, `class="error"`) {
+		if tt.status == http.StatusBadRequest && !strings.Contains(res.Body, `id="error-code"`) {
 			t.Errorf("code %q: no error on the form", tt.code)
 		}
 	}

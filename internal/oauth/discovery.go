@@ -116,8 +116,11 @@ func (h *Handler) providerMetadata() *providerMetadata {
 		grants = append(grants, grantTypeDeviceCode)
 		deviceEndpoint = u.Absolute(routes.OAuth2DeviceAuthorization)
 	}
-	// prompt=create is advertised once registration pages exist.
+	// prompt=create leads to the registration pages, when they are open.
 	prompts := []string{"login"}
+	if h.Settings.RegistrationEnabled {
+		prompts = append(prompts, "create")
+	}
 
 	return &providerMetadata{
 		Issuer:                            u.Issuer(),

@@ -29,6 +29,11 @@ type Settings struct {
 	// DeviceCodeAutoFill puts the user code in verification_uri_complete
 	// and honours ?code= on /link (oauth.device_code_user_code_auto_fill_enabled).
 	DeviceCodeAutoFill bool
+	// RegistrationEnabled is password registration being open
+	// (account.password_registration_enabled with passwords enabled):
+	// prompt=create then leads to the registration pages and is
+	// advertised.
+	RegistrationEnabled bool
 }
 
 // Handler serves the OAuth 2.0 endpoints. Every dependency is explicit.

@@ -18,8 +18,10 @@ import (
 // of the committed sessions only, and the homeserver would delete the new
 // device. So the login first marks its devices pending, in a transaction
 // of its own; the sync counts pending devices as the user's; and the
-// transaction that commits the session removes the marks. No lock is
-// shared between the login and the sync, so this holds across processes.
+// transaction that commits the session removes the marks. The login also
+// holds the user's device lease (lease.go) from marking to creating, which
+// the sync holds from reading to pushing; the lease is a row, so this
+// holds across processes.
 
 const (
 	// PendingDeviceTTL is how long a mark protects its devices. A login
@@ -61,9 +63,14 @@ func CreatePendingDevices(ctx context.Context, s store.Store, conn homeserver.Co
 		clock:   clk,
 		expires: clk.Now().Add(PendingDeviceTTL),
 	}
+	unlock, err := LockDevicesForLogin(ctx, s, clk, user.ID)
+	if err != nil {
+		return nil, fmt.Errorf("waiting to create the devices of %s: %w", user.Username, err)
+	}
+	defer unlock()
 	// Committed before the homeserver hears of the devices: a sync that
 	// could delete them reads this mark.
-	err := store.WithTx(ctx, s, func(tx store.Tx) error {
+	err = store.WithTx(ctx, s, func(tx store.Tx) error {
 		for _, d := range deviceIDs {
 			if err := tx.PendingDevices().Add(ctx, user.ID, d, p.expires); err != nil {
 				return err

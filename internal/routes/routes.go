@@ -61,12 +61,21 @@ const (
 	Index        = "/"
 	IndexPattern = "/{$}"
 
-	// AccountRoot redirects to Account, where the account SPA lives; every
-	// path below Account is a client-side route of the same SPA.
+	// AccountRoot redirects to Account, the account management page
+	// (discovery's account_management_uri); AccountPattern matches Account
+	// alone, not the paths below it.
 	AccountRoot             = "/account"
 	Account                 = "/account/"
+	AccountPattern          = "/account/{$}"
 	AccountPasswordChange   = "/account/password/change"
 	AccountPasswordRecovery = "/account/password/recovery"
+	// The sections of the account pages.
+	AccountDisplayName       = "/account/display-name"
+	AccountEmails            = "/account/emails"
+	AccountSessions          = "/account/sessions"
+	AccountCrossSigningReset = "/account/reset-cross-signing"
+	AccountDeactivate        = "/account/deactivate"
+	AccountPlan              = "/account/plan"
 
 	// ChangePasswordDiscovery is the well-known redirect to
 	// AccountPasswordChange used by password managers.
@@ -91,6 +100,10 @@ const (
 	RegisterDisplayNamePattern       = "/register/steps/{id}/display-name"
 	RegisterFinishPattern            = "/register/steps/{id}/finish"
 	RecoverProgressPattern           = "/recover/progress/{session_id}"
+	AccountEmailVerifyPattern        = "/account/emails/{id}/verify"
+	AccountEmailRemovePattern        = "/account/emails/{id}/remove"
+	AccountSessionPattern            = "/account/sessions/{id}"
+	AccountSessionEndPattern         = "/account/sessions/{id}/end"
 	UpstreamAuthorizePattern         = "/upstream/authorize/{provider_id}"
 	UpstreamCallbackPattern          = "/upstream/callback/{provider_id}"
 	UpstreamLinkPattern              = "/upstream/link/{link_id}"
@@ -120,6 +133,18 @@ func RegisterFinish(id string) string { return "/register/steps/" + seg(id) + "/
 
 // RecoverProgress is the "check your email" page of a recovery session.
 func RecoverProgress(sessionID string) string { return "/recover/progress/" + seg(sessionID) }
+
+// AccountEmailVerify asks for the code mailed to an address being added.
+func AccountEmailVerify(authID string) string { return "/account/emails/" + seg(authID) + "/verify" }
+
+// AccountEmailRemove confirms the removal of one of the user's addresses.
+func AccountEmailRemove(emailID string) string { return "/account/emails/" + seg(emailID) + "/remove" }
+
+// AccountSession shows one of the user's sessions.
+func AccountSession(id string) string { return "/account/sessions/" + seg(id) }
+
+// AccountSessionEnd ends one of the user's sessions.
+func AccountSessionEnd(id string) string { return "/account/sessions/" + seg(id) + "/end" }
 
 // UpstreamAuthorize starts a login with an upstream provider.
 func UpstreamAuthorize(providerID string) string { return "/upstream/authorize/" + seg(providerID) }

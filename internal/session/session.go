@@ -104,6 +104,16 @@ type sessionCookie struct {
 // key), a finished session, or a user who is locked or deactivated. Only
 // store failures are errors.
 func (m *Manager) Current(r *http.Request) (*Current, error) {
+	cur, err := m.active(r)
+	if cur == nil || err != nil || !cur.User.IsValid() {
+		return nil, err
+	}
+	return cur, nil
+}
+
+// active returns the request's active browser session and its user,
+// whatever the user's state; nil when there is none.
+func (m *Manager) active(r *http.Request) (*Current, error) {
 	id, ok := m.sessionID(r)
 	if !ok {
 		return nil, nil
@@ -125,9 +135,6 @@ func (m *Manager) Current(r *http.Request) (*Current, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: loading user: %w", err)
-	}
-	if !u.IsValid() {
-		return nil, nil
 	}
 	return &Current{Session: bs, User: u}, nil
 }

@@ -19,6 +19,10 @@ type CompatSessionRepository interface {
 	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.CompatSession, error)
 	CountActiveForUser(ctx context.Context, userID domain.ID) (int, error)
 	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+	// Housekeeping (see housekeeping.go for the rules they share).
+	DeleteFinishedBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	ForgetIPsInactiveBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	ListInactive(ctx context.Context, before time.Time, limit int) ([]*domain.CompatSession, error)
 }
 
 // CompatAccessTokenRepository persists legacy access tokens.

@@ -67,6 +67,12 @@ type SessionRepository interface {
 	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.Session, error)
 	CountActiveForUser(ctx context.Context, userID domain.ID) (int, error)
 	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+	// Housekeeping (see housekeeping.go for the rules they share).
+	// ListInactive covers the sessions of users with dynamically
+	// registered clients only, as upstream's expiry does.
+	DeleteFinishedBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	ForgetIPsInactiveBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	ListInactive(ctx context.Context, before time.Time, limit int) ([]*domain.Session, error)
 }
 
 // AccessTokenRepository persists OAuth 2.0 access tokens.

@@ -27,4 +27,17 @@ type PendingDeviceRepository interface {
 	// DeleteExpired removes the marks that expired before the given instant
 	// and returns how many were removed.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	// AcquireLoginLease takes a share of the user's device lease for a
+	// login creating devices, until expiresAt, unless a sync holds it (and
+	// its hold has not expired by now). It reports whether it got it.
+	AcquireLoginLease(ctx context.Context, userID domain.ID, now, expiresAt time.Time) (bool, error)
+	// ReleaseLoginLease gives one login's share back.
+	ReleaseLoginLease(ctx context.Context, userID domain.ID) error
+	// AcquireSyncLease takes the user's device lease alone for a device
+	// sync, as holder, until expiresAt, if no sync holds it and no login
+	// shares it (holds that expired before now do not count).
+	AcquireSyncLease(ctx context.Context, userID domain.ID, holder string, now, expiresAt time.Time) (bool, error)
+	// ReleaseSyncLease gives the lease up if holder still has it.
+	ReleaseSyncLease(ctx context.Context, userID domain.ID, holder string) error
 }

@@ -16,6 +16,8 @@ type RegistrationRepository interface {
 	// email authentication, password, token); ErrConflict if completed.
 	Update(ctx context.Context, r *domain.UserRegistration) error
 	Complete(ctx context.Context, r *domain.UserRegistration) error
+	// DeleteCreatedBefore is a housekeeping batch (see housekeeping.go).
+	DeleteCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // RegistrationTokenRepository persists registration tokens.
@@ -40,8 +42,14 @@ type EmailAuthenticationRepository interface {
 	Lookup(ctx context.Context, id domain.ID) (*domain.EmailAuthentication, error)
 	AddCode(ctx context.Context, authID domain.ID, code string, expiresAt time.Time) (*domain.EmailAuthenticationCode, error)
 	FindCode(ctx context.Context, authID domain.ID, code string) (*domain.EmailAuthenticationCode, error)
+	// LatestCode returns the code of the authentication that expires
+	// last, expired or not; ErrNotFound if it has none. The code job
+	// sends it again on a retry instead of drawing another.
+	LatestCode(ctx context.Context, authID domain.ID) (*domain.EmailAuthenticationCode, error)
 	// Complete marks it done; ErrConflict if it already was.
 	Complete(ctx context.Context, a *domain.EmailAuthentication) error
+	// DeleteCreatedBefore is a housekeeping batch (see housekeeping.go).
+	DeleteCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // RecoveryRepository persists password recovery sessions and tickets.
@@ -51,6 +59,8 @@ type RecoveryRepository interface {
 	ConsumeSession(ctx context.Context, s *domain.RecoverySession) error
 	AddTicket(ctx context.Context, sessionID, userEmailID domain.ID, ticket string, expiresAt time.Time) (*domain.RecoveryTicket, error)
 	FindTicket(ctx context.Context, ticket string) (*domain.RecoveryTicket, error)
+	// DeleteSessionsCreatedBefore is a housekeeping batch (see housekeeping.go).
+	DeleteSessionsCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // PolicyDataRepository persists versions of the dynamic policy data.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"mas/internal/domain"
 )
@@ -27,6 +28,9 @@ type UpstreamLinkRepository interface {
 	Associate(ctx context.Context, l *domain.UpstreamLink, userID domain.ID) error
 	ListForUser(ctx context.Context, userID domain.ID) ([]*domain.UpstreamLink, error)
 	Remove(ctx context.Context, id domain.ID) error
+	// DeleteOrphansCreatedBefore is a housekeeping batch (see
+	// housekeeping.go): links never associated with a user.
+	DeleteOrphansCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // UpstreamSessionRepository persists upstream login attempts.
@@ -36,4 +40,7 @@ type UpstreamSessionRepository interface {
 	Lookup(ctx context.Context, id domain.ID) (*domain.UpstreamAuthSession, error)
 	Complete(ctx context.Context, s *domain.UpstreamAuthSession) error
 	Consume(ctx context.Context, s *domain.UpstreamAuthSession, browserSessionID domain.ID) error
+	// DeleteOrphansCreatedBefore is a housekeeping batch (see
+	// housekeeping.go): attempts that never led to a browser session.
+	DeleteOrphansCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

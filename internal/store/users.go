@@ -63,4 +63,10 @@ type BrowserSessionRepository interface {
 	// LastAuthentication returns the newest authentication; ErrNotFound if none.
 	LastAuthentication(ctx context.Context, sessionID domain.ID) (*domain.Authentication, error)
 	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
+	// Housekeeping (see housekeeping.go for the rules they share).
+	// DeleteFinishedBefore skips the sessions an OAuth 2.0 or compat
+	// session started from, resuming after the position it last returned.
+	DeleteFinishedBefore(ctx context.Context, before time.Time, after CleanupPosition, limit int) (int, CleanupPosition, error)
+	ForgetIPsInactiveBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	ListInactive(ctx context.Context, before time.Time, limit int) ([]*domain.BrowserSession, error)
 }

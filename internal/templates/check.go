@@ -48,5 +48,5 @@ func (t *Templates) Check() error {
 			return fmt.Errorf("templates: %s (sample %d) renders nothing", first[i].Name, first[i].Sample)
 		}
 	}
-	return nil
+	return t.checkEmails()
 }

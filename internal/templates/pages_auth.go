@@ -28,12 +28,15 @@ type IndexPage struct {
 	Common
 	// MXID is the logged-in user's Matrix ID; empty when nobody is.
 	MXID string
+	// RegisterLink is set when registration is open (signed out only).
+	RegisterLink string
 }
 
 // Sample returns representative values for Check.
 func (IndexPage) Sample() []IndexPage {
 	return []IndexPage{
 		{Common: sampleCommon()},
+		{Common: sampleCommon(), RegisterLink: "/prefix/register"},
 		{Common: sampleCommon(), MXID: "@alice:example.com"},
 	}
 }
@@ -47,32 +50,53 @@ type LoginPage struct {
 	// PasswordLoginEnabled is false when passwords.enabled is off; the page
 	// then says there is no way to log in here.
 	PasswordLoginEnabled bool
+	// ServerName is the homeserver's name (matrix.homeserver), shown in
+	// the heading: the account being signed in to is on it.
+	ServerName string
+	// LoginWithEmail is account.login_with_email_allowed: the username
+	// field also takes a confirmed email address.
+	LoginWithEmail bool
 	// Username pre-fills the username field (login_hint, or the previous
 	// attempt).
 	Username string
-	// Error is shown above the form; it never says which field was wrong.
-	Error string
+	// Error is shown above the form; it never says which field was wrong
+	// (wrong credentials, too many attempts).
+	Error Message
+	// UsernameError and PasswordError are shown next to their field (a
+	// field left empty).
+	UsernameError Message
+	PasswordError Message
 	// ClientName names the application the user is logging in to, when
 	// the login continues an authorization.
 	ClientName string
-	// RegisterLink is set when registration is open.
+	// RegisterLink is set when registration is open; it keeps the
+	// post-authentication action.
 	RegisterLink string
+	// RecoverLink is set when password recovery is enabled.
+	RecoverLink string
 }
 
 // Sample returns representative values for Check.
 func (LoginPage) Sample() []LoginPage {
 	return []LoginPage{
-		{Common: sampleCommon(), FormAction: "/prefix/login", PasswordLoginEnabled: true},
+		{Common: sampleCommon(), FormAction: "/prefix/login", PasswordLoginEnabled: true, ServerName: "example.com"},
 		{
 			Common:               sampleCommon(),
 			FormAction:           "/prefix/login?id=01ARZ3NDEKTSV4RRFFQ69G5FAV&kind=continue_authorization_grant",
 			PasswordLoginEnabled: true,
+			ServerName:           "example.com",
+			LoginWithEmail:       true,
 			Username:             "alice",
-			Error:                "Invalid username or password.",
+			Error:                Msg("login.error.invalid_credentials"),
 			ClientName:           "Element <beta>",
-			RegisterLink:         "/prefix/register",
+			RegisterLink:         "/prefix/register?id=01ARZ3NDEKTSV4RRFFQ69G5FAV&kind=continue_authorization_grant",
+			RecoverLink:          "/prefix/recover",
 		},
-		{Common: sampleCommon(), FormAction: "/prefix/login"},
+		{
+			Common: sampleCommon(), FormAction: "/prefix/login", PasswordLoginEnabled: true, ServerName: "example.com",
+			PasswordError: Msg("login.error.password_missing"), Username: "alice",
+		},
+		{Common: sampleCommon(), FormAction: "/prefix/login", ServerName: "example.com"},
 	}
 }
 
@@ -183,14 +207,15 @@ type DeviceLinkPage struct {
 	Common
 	FormAction string
 	Code       string
-	Error      string
+	// Error is shown next to the code field.
+	Error Message
 }
 
 // Sample returns representative values for Check.
 func (DeviceLinkPage) Sample() []DeviceLinkPage {
 	return []DeviceLinkPage{
 		{Common: sampleCommon(), FormAction: "/prefix/link"},
-		{Common: sampleCommon(), FormAction: "/prefix/link", Code: "ABC123", Error: "That code is not valid or has expired."},
+		{Common: sampleCommon(), FormAction: "/prefix/link", Code: "ABC123", Error: Msg("device_link.error.unknown_code")},
 	}
 }
 

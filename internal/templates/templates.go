@@ -28,13 +28,15 @@ import (
 var embedded embed.FS
 
 // layoutFiles are parsed into every page's template set, before the page.
-var layoutFiles = []string{"base.html", "components.html"}
+// account.html is the frame of the account sections.
+var layoutFiles = []string{"base.html", "components.html", "account.html"}
 
 // Templates holds the parsed template sets, one per page. It is safe for
 // concurrent use, including Reload while pages are being rendered.
 type Templates struct {
 	overrideDir string
 	sets        atomic.Pointer[map[string]*template.Template]
+	emails      atomic.Pointer[map[string]*emailSet] // see emails.go
 }
 
 // Load parses the embedded templates, each replaced by the file of the same
@@ -71,7 +73,12 @@ func (t *Templates) Reload() error {
 			}
 		}
 	}
+	emails, err := loadEmails(src)
+	if err != nil {
+		return err
+	}
 	t.sets.Store(&sets)
+	t.emails.Store(&emails)
 	return nil
 }
 

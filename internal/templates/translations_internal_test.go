@@ -9,12 +9,18 @@ import (
 	"mas/internal/i18n"
 )
 
-// translationCall finds {{.T "key" …}} and {{$.T "key" …}} in a template.
-var translationCall = regexp.MustCompile(`\.T\s+"([^"]+)"`)
+// Ways a template names a catalog key: {{.T "key" …}} or {{$.T "key" …}};
+// as a component's argument ((dict … "label" "login.password" …)); through
+// msg ((msg "login.heading_server" …)); kept in a variable
+// ({{$title := "index.heading"}}).
+var (
+	translationCall = regexp.MustCompile(`\.T\s+"([^"]+)"`)
+	componentKey    = regexp.MustCompile(`(?:"(?:label|hint|link|title|subtitle)"\s+|\bmsg\s+|:=\s*|=\s*)"([a-z_]+(?:\.[a-z_]+)+)"`)
+)
 
 // TestTemplatesUseKnownMessages: every message a template names exists in
 // the English catalog, including those on branches the samples do not
-// render.
+// render (which fail at run time only).
 func TestTemplatesUseKnownMessages(t *testing.T) {
 	known := i18n.Default.Keys()
 	err := fs.WalkDir(embedded, "files", func(p string, d fs.DirEntry, err error) error {
@@ -25,9 +31,11 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, m := range translationCall.FindAllStringSubmatch(string(text), -1) {
-			if _, found := slices.BinarySearch(known, m[1]); !found {
-				t.Errorf("%s uses %q, which locales/en.json lacks", p, m[1])
+		for _, re := range []*regexp.Regexp{translationCall, componentKey} {
+			for _, m := range re.FindAllStringSubmatch(string(text), -1) {
+				if _, found := slices.BinarySearch(known, m[1]); !found {
+					t.Errorf("%s uses %q, which no catalog has", p, m[1])
+				}
 			}
 		}
 		return nil

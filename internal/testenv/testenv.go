@@ -22,6 +22,7 @@ import (
 	"mas/internal/domain"
 	"mas/internal/homeserver/homeservertest"
 	"mas/internal/homeserver/synapsetest"
+	"mas/internal/logtest"
 	"mas/internal/store"
 	"mas/internal/store/postgres/pgtest"
 )
@@ -57,6 +58,9 @@ type Env struct {
 	Synapse *synapsetest.Synapse
 	// BaseURL is the public base, ending in "/".
 	BaseURL string
+	// Logs holds what the service logged (warnings and errors), as an
+	// operator's journal would: tests read codes and warnings from it.
+	Logs *logtest.Buffer
 }
 
 // ServerName is the homeserver's server_name in every environment.
@@ -119,7 +123,8 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatalf("testenv: invalid configuration: %v", err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &logtest.Buffer{Out: testWriter{t}}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
 	a, err := app.OpenWith(ctx, cfg, logger, app.Options{JobPollInterval: 50 * time.Millisecond, JobRetryDelay: 200 * time.Millisecond})
 	if err != nil {
@@ -138,7 +143,7 @@ func New(t testing.TB, opts Options) *Env {
 		}
 		a.Close()
 	})
-	env := &Env{T: t, App: a, Server: srv, Config: cfg, Homeserver: hs, Synapse: opts.Synapse, BaseURL: base}
+	env := &Env{T: t, App: a, Server: srv, Config: cfg, Homeserver: hs, Synapse: opts.Synapse, BaseURL: base, Logs: logs}
 	if hs != nil {
 		hs.SetIntrospectionURL(base + "oauth2/introspect")
 	} else if err := opts.Synapse.Attach(fmt.Sprintf("http://127.0.0.1:%d/", port)); err != nil {

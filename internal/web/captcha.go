@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+
+	"mas/internal/captcha"
 )
 
 // CaptchaVerifier checks the challenge a registration form carries. The
@@ -17,15 +19,8 @@ type CaptchaVerifier interface {
 	Verify(ctx context.Context, r *http.Request) (bool, error)
 }
 
-// CaptchaWidget is the page side of a captcha.
-type CaptchaWidget struct {
-	// Service is recaptcha_v2, cloudflare_turnstile or hcaptcha.
-	Service string
-	// ScriptURL is the service's script; the page's Content-Security-Policy
-	// must allow its origin.
-	ScriptURL string
-	// SiteKey is the public key the widget shows the challenge for.
-	SiteKey string
-	// ResponseField is the form field the widget fills in.
-	ResponseField string
-}
+// CaptchaWidget is the page side of a captcha: the service's script, its
+// site key, the form field the answer arrives in and the origins the
+// page's Content-Security-Policy must allow. The type lives with its
+// implementation so that internal/captcha need not import this package.
+type CaptchaWidget = captcha.Widget

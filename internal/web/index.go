@@ -10,8 +10,8 @@ import (
 	"mas/internal/templates"
 )
 
-// index serves GET /: who is logged in, with a logout button, or a link to
-// log in.
+// index serves GET /: who is logged in, with links to the account and a
+// logout button, or links to log in and (when open) to register.
 func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 	cur, err := h.Sessions.Current(r)
 	if err != nil {
@@ -24,6 +24,9 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		page.MXID = homeserver.MXID(cur.User.Username, h.Login.ServerName)
 	} else {
 		page.Common = h.Pages.Common(r, "")
+		if h.passwordsEnabled() && h.Settings.PasswordRegistrationEnabled {
+			page.RegisterLink = h.URLs.Relative(routes.Register)
+		}
 	}
 	h.Pages.Render(w, r, http.StatusOK, templates.PageIndex, page)
 }

@@ -19,17 +19,20 @@ import (
 
 // Messages of the login form. A failed login never says whether the
 // username or the password was wrong.
-const (
-	msgInvalidCredentials = "Invalid username or password."
-	msgMissingCredentials = "Enter your username and password."
-	msgRateLimited        = "Too many attempts. Wait a while and try again."
+var (
+	msgInvalidCredentials = templates.Msg("login.error.invalid_credentials")
+	msgUsernameMissing    = templates.Msg("login.error.username_missing")
+	msgPasswordMissing    = templates.Msg("login.error.password_missing")
+	msgRateLimited        = templates.Msg("login.error.rate_limited")
 )
 
 // loginForm is what the login page needs besides the common layout.
 type loginForm struct {
-	next     *session.PostAuthAction
-	username string
-	err      string
+	next        *session.PostAuthAction
+	username    string
+	err         templates.Message // about the whole form
+	usernameErr templates.Message
+	passwordErr templates.Message
 }
 
 // loginPage serves GET /login. A browser that is already logged in goes
@@ -53,10 +56,20 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	page := templates.LoginPage{
 		Common:               h.Pages.CommonWithCSRF(w, r),
 		FormAction:           h.URLs.RelativeWithQuery(routes.Login, f.next.Query()),
-		PasswordLoginEnabled: h.Login.PasswordsEnabled(),
+		PasswordLoginEnabled: h.passwordsEnabled(),
+		ServerName:           h.Login.ServerName,
+		LoginWithEmail:       h.Login.LoginWithEmail,
 		Username:             f.username,
 		Error:                f.err,
+		UsernameError:        f.usernameErr,
+		PasswordError:        f.passwordErr,
 		ClientName:           h.clientNameFor(r.Context(), f.next),
+	}
+	if page.PasswordLoginEnabled && h.Settings.PasswordRegistrationEnabled {
+		page.RegisterLink = h.URLs.RelativeWithQuery(routes.Register, f.next.Query())
+	}
+	if page.PasswordLoginEnabled && h.Settings.PasswordRecoveryEnabled {
+		page.RecoverLink = h.URLs.Relative(routes.Recover)
 	}
 	h.Pages.Render(w, r, status, templates.PageLogin, page)
 }
@@ -75,12 +88,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	password := r.PostForm.Get("password")
 	form := loginForm{next: next, username: typed}
 	if typed == "" || password == "" {
-		form.err = msgMissingCredentials
+		if typed == "" {
+			form.usernameErr = msgUsernameMissing
+		}
+		if password == "" {
+			form.passwordErr = msgPasswordMissing
+		}
 		h.renderLogin(w, r, http.StatusBadRequest, form)
 		return
 	}
 
-	res, err := h.Login.CheckPassword(r.Context(), typed, password)
+	res, err := h.Login.CheckLogin(r.Context(), typed, password)
 	if err != nil {
 		h.Pages.InternalError(w, r, err)
 		return

@@ -38,7 +38,7 @@ func TestLoginUnusableHashCostsAVerification(t *testing.T) {
 			form := url.Values{"csrf": {b.CSRF("/login")}, "username": {u.Username}, "password": {"guess"}}
 			before := pw.Stats().Completed
 			res := b.Post("/login", form)
-			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Invalid username or password.") {
+			if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, catalogText(t, "login.error.invalid_credentials")) {
 				t.Fatalf("status %d\n%s", res.Status, res.Body)
 			}
 			if ran := pw.Stats().Completed - before; ran != 1 {

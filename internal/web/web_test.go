@@ -21,7 +21,7 @@ func TestLoginAndLogout(t *testing.T) {
 	b := e.browser()
 
 	res := b.Get("/")
-	if res.Status != http.StatusOK || !strings.Contains(res.Body, "not signed in") || !strings.Contains(res.Body, `href="/auth/login"`) {
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, catalogText(t, "index.subtitle")) || !strings.Contains(res.Body, `href="/auth/login"`) {
 		t.Fatalf("index before login: %d\n%s", res.Status, res.Body)
 	}
 
@@ -65,7 +65,7 @@ func TestLoginAndLogout(t *testing.T) {
 	if res.Status != http.StatusSeeOther || res.Location != "/auth/login" {
 		t.Fatalf("logout: %d %q", res.Status, res.Location)
 	}
-	if res := b.Get("/"); !strings.Contains(res.Body, "not signed in") {
+	if res := b.Get("/"); !strings.Contains(res.Body, catalogText(t, "index.subtitle")) {
 		t.Errorf("index after logout:\n%s", res.Body)
 	}
 	got, err := e.store.BrowserSessions().Lookup(context.Background(), sessions[0].ID)
@@ -82,7 +82,7 @@ func TestLoginWithMatrixID(t *testing.T) {
 
 	b := e.browser()
 	res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {"@alice:other.example"}, "password": {"pw"}})
-	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Invalid username or password.") {
+	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, catalogText(t, "login.error.invalid_credentials")) {
 		t.Errorf("MXID of another server: %d\n%s", res.Status, res.Body)
 	}
 }
@@ -105,18 +105,18 @@ func TestLoginFailuresAreGeneric(t *testing.T) {
 		status                   int
 		message                  string
 	}{
-		{"wrong password", "alice", "nope", http.StatusBadRequest, "Invalid username or password."},
-		{"unknown user", "bob", "pw", http.StatusBadRequest, "Invalid username or password."},
-		{"user without password", "nopass", "pw", http.StatusBadRequest, "Invalid username or password."},
-		{"deactivated user", "gone", "pw", http.StatusBadRequest, "Invalid username or password."},
-		{"empty password", "alice", "", http.StatusBadRequest, "Enter your username and password."},
-		{"empty username", " ", "pw", http.StatusBadRequest, "Enter your username and password."},
+		{"wrong password", "alice", "nope", http.StatusBadRequest, "login.error.invalid_credentials"},
+		{"unknown user", "bob", "pw", http.StatusBadRequest, "login.error.invalid_credentials"},
+		{"user without password", "nopass", "pw", http.StatusBadRequest, "login.error.invalid_credentials"},
+		{"deactivated user", "gone", "pw", http.StatusBadRequest, "login.error.invalid_credentials"},
+		{"empty password", "alice", "", http.StatusBadRequest, "login.error.password_missing"},
+		{"empty username", " ", "pw", http.StatusBadRequest, "login.error.username_missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := e.browser()
 			res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {tt.username}, "password": {tt.password}})
-			if res.Status != tt.status || !strings.Contains(res.Body, tt.message) {
+			if res.Status != tt.status || !strings.Contains(res.Body, catalogText(t, tt.message)) {
 				t.Errorf("status %d\n%s", res.Status, res.Body)
 			}
 			if b.Cookie(session.CookieSession) != nil {
@@ -169,7 +169,7 @@ func TestLoginRateLimited(t *testing.T) {
 			}
 			b := e.browser()
 			res := b.Post("/login", url.Values{"csrf": {b.CSRF("/login")}, "username": {username}, "password": {"pw"}})
-			if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many attempts") || res.Header.Get("Retry-After") == "" {
+			if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, catalogText(t, "login.error.rate_limited")) || res.Header.Get("Retry-After") == "" {
 				t.Errorf("status %d\n%s", res.Status, res.Body)
 			}
 			if b.Cookie(session.CookieSession) != nil {
@@ -229,7 +229,7 @@ func TestTamperedSessionCookieIgnored(t *testing.T) {
 	v := []byte(c.Value)
 	v[10] ^= 0x01
 	b.SetCookies([]*http.Cookie{{Name: session.CookieSession, Value: string(v), Path: "/auth/"}})
-	if res := b.Get("/"); res.Status != http.StatusOK || !strings.Contains(res.Body, "not signed in") {
+	if res := b.Get("/"); res.Status != http.StatusOK || !strings.Contains(res.Body, catalogText(t, "index.subtitle")) {
 		t.Errorf("tampered cookie: %d\n%s", res.Status, res.Body)
 	}
 }
@@ -278,7 +278,11 @@ func TestLoginHintPrefills(t *testing.T) {
 	}
 	for _, tt := range tests {
 		res := e.browser().Get("/login?login_hint=" + url.QueryEscape(tt.hint))
-		if !strings.Contains(res.Body, `name="username" value="`+tt.want+`"`) {
+		want := `name="username" value="` + tt.want + `"`
+		if tt.want == "" {
+			want = `name="username" type="text"` // no value at all
+		}
+		if !strings.Contains(res.Body, want) {
 			t.Errorf("login_hint %q: want username %q in\n%s", tt.hint, tt.want, res.Body)
 		}
 	}

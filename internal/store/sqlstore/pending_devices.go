@@ -76,3 +76,55 @@ func (p pendingDeviceRepo) DeleteExpired(ctx context.Context, before time.Time) 
 	}
 	return int(n), nil
 }
+
+// The lease calls are single upserts or updates of the user's one lease
+// row, conditional on the row's state: atomic on both backends, so two
+// takers can never both see the lease free.
+
+func (p pendingDeviceRepo) AcquireLoginLease(ctx context.Context, userID domain.ID, now, expiresAt time.Time) (bool, error) {
+	// Shares whose expiry passed belong to logins that died: counting
+	// starts again from this one.
+	n, err := p.r.exec(ctx, `INSERT INTO user_device_leases (user_id, logins, logins_expire_at) VALUES ($1, 1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET
+			logins = CASE WHEN user_device_leases.logins_expire_at IS NULL OR user_device_leases.logins_expire_at < $3
+				THEN 1 ELSE user_device_leases.logins + 1 END,
+			logins_expire_at = $2
+		WHERE user_device_leases.sync_expires_at IS NULL OR user_device_leases.sync_expires_at < $3`,
+		idv(userID), p.r.t(expiresAt), p.r.t(now))
+	if err != nil {
+		return false, fmt.Errorf("acquire login device lease of %s: %w", userID, err)
+	}
+	return n == 1, nil
+}
+
+func (p pendingDeviceRepo) ReleaseLoginLease(ctx context.Context, userID domain.ID) error {
+	_, err := p.r.exec(ctx, `UPDATE user_device_leases SET logins = logins - 1 WHERE user_id = $1 AND logins > 0`, idv(userID))
+	if err != nil {
+		return fmt.Errorf("release login device lease of %s: %w", userID, err)
+	}
+	return nil
+}
+
+func (p pendingDeviceRepo) AcquireSyncLease(ctx context.Context, userID domain.ID, holder string, now, expiresAt time.Time) (bool, error) {
+	if holder == "" {
+		return false, errors.New("acquire sync device lease: empty holder")
+	}
+	n, err := p.r.exec(ctx, `INSERT INTO user_device_leases (user_id, sync_holder, sync_expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id) DO UPDATE SET sync_holder = excluded.sync_holder, sync_expires_at = excluded.sync_expires_at
+		WHERE (user_device_leases.sync_expires_at IS NULL OR user_device_leases.sync_expires_at < $4)
+			AND (user_device_leases.logins = 0 OR user_device_leases.logins_expire_at < $4)`,
+		idv(userID), holder, p.r.t(expiresAt), p.r.t(now))
+	if err != nil {
+		return false, fmt.Errorf("acquire sync device lease of %s: %w", userID, err)
+	}
+	return n == 1, nil
+}
+
+func (p pendingDeviceRepo) ReleaseSyncLease(ctx context.Context, userID domain.ID, holder string) error {
+	_, err := p.r.exec(ctx, `UPDATE user_device_leases SET sync_holder = NULL, sync_expires_at = NULL
+		WHERE user_id = $1 AND sync_holder = $2`, idv(userID), holder)
+	if err != nil {
+		return fmt.Errorf("release sync device lease of %s: %w", userID, err)
+	}
+	return nil
+}

@@ -84,6 +84,12 @@ func (e emailAuthenticationRepo) FindCode(ctx context.Context, authID domain.ID,
 		idv(authID), code)
 }
 
+func (e emailAuthenticationRepo) LatestCode(ctx context.Context, authID domain.ID) (*domain.EmailAuthenticationCode, error) {
+	return queryOne(ctx, e.r, scanEmailAuthenticationCode, `SELECT `+emailAuthenticationCodeColumns+`
+		FROM user_email_authentication_codes WHERE user_email_authentication_id = $1
+		ORDER BY expires_at DESC, created_at DESC, user_email_authentication_code_id DESC LIMIT 1`, idv(authID))
+}
+
 func (e emailAuthenticationRepo) Complete(ctx context.Context, a *domain.EmailAuthentication) error {
 	if a.CompletedAt != nil {
 		return fmt.Errorf("%w: email authentication %s is already completed", store.ErrConflict, a.ID)
