@@ -46,12 +46,16 @@ const (
 
 // Messages of the SSO pages.
 const (
-	msgMissingRedirectURL = "Missing redirectUrl"
-	msgInvalidRedirectURL = "invalid redirectUrl"
-	msgRedirectURLTooLong = "redirectUrl is too long"
-	msgLoginNotFound      = "This login request does not exist."
-	msgLoginExpired       = "This login session expired."
-	codeLoginExpired      = "compat_sso_login_expired"
+	codeLoginExpired = "compat_sso_login_expired"
+)
+
+// Messages of the SSO error pages.
+var (
+	msgMissingRedirectURL = templates.Msg("errors.sso_missing_redirect")
+	msgInvalidRedirectURL = templates.Msg("errors.sso_invalid_redirect")
+	msgRedirectURLTooLong = templates.Msg("errors.sso_redirect_too_long")
+	msgLoginNotFound      = templates.Msg("errors.sso_login_not_found")
+	msgLoginExpired       = templates.Msg("errors.sso_login_expired")
 )
 
 // ssoRedirect serves GET /_matrix/client/{version}/login/sso/redirect[/…]:

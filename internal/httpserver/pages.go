@@ -28,7 +28,7 @@ func (h *listenerHandler) notFound(w http.ResponseWriter, r *http.Request) {
 func (h *listenerHandler) internalError(w http.ResponseWriter, r *http.Request) {
 	page := templates.ErrorPage{
 		Common:      h.common(r),
-		Description: "The server hit an unexpected error.",
+		Description: templates.Msg("errors.server_unexpected"),
 		Details:     "Request ID: " + requestctx.RequestID(r.Context()),
 	}
 	h.page(w, r, http.StatusInternalServerError, templates.PageError, page, "Internal Server Error\n")

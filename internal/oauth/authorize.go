@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
+	"mas/internal/templates"
 	"mas/internal/tokens"
 )
 
@@ -62,23 +62,23 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	// not even the redirect URI to report an error to.
 	if len(r.URL.RawQuery) > MaxAuthorizeQueryBytes {
 		h.Pages.Error(w, r, http.StatusRequestURITooLong, string(ErrInvalidRequest),
-			fmt.Sprintf("The authorization request is too long: at most %d bytes of parameters are accepted.", MaxAuthorizeQueryBytes))
+			templates.Msg("errors.authorize_too_long", "max", MaxAuthorizeQueryBytes))
 		return
 	}
 	q := r.URL.Query()
 	if name, ok := notText(q); ok {
-		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The "+name+" parameter of the request is not valid text.")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), templates.Msg("errors.param_not_text", "name", name))
 		return
 	}
 
 	clientID, err := domain.ParseID(q.Get("client_id"))
 	if err != nil {
-		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), "The application did not identify itself correctly (missing or malformed client_id).")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), templates.Msg("errors.client_id_malformed"))
 		return
 	}
 	client, err := h.Store.Clients().Lookup(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), "The application is not registered with this server.")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), templates.Msg("errors.client_unknown"))
 		return
 	}
 	if err != nil {
@@ -87,14 +87,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	redirectURI, err := resolveRedirectURI(client, q.Get("redirect_uri"))
 	if err != nil {
-		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The application sent an invalid redirect address: "+err.Error()+".")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), templates.Msg("errors.redirect_uri_invalid", "reason", err.Error()))
 		return
 	}
 
 	req := parseAuthorizeRequest(q)
 	mode, ok := responseMode(q.Get("response_mode"), req)
 	if !ok {
-		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), "The application asked for a response_mode that cannot be used here.")
+		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidRequest), templates.Msg("errors.response_mode_unusable"))
 		return
 	}
 	cb := responseTarget{redirectURI: redirectURI, mode: mode, state: q.Get("state"), clientName: client.ClientName}
@@ -178,7 +178,7 @@ func (h *Handler) refuseAuthorization(w http.ResponseWriter, r *http.Request, cl
 	if status == 0 || status == http.StatusUnauthorized {
 		status = http.StatusBadRequest
 	}
-	h.Pages.Error(w, r, status, string(e.Code), "The application's request could not be accepted: "+e.Description)
+	h.Pages.Error(w, r, status, string(e.Code), templates.Msg("errors.request_refused", "description", e.Description))
 }
 
 func parseAuthorizeRequest(q url.Values) *authorizeRequest {

@@ -18,7 +18,7 @@ import (
 // left open (or a grant ID that leaked) cannot be acted on much later.
 const consentWindow = time.Hour
 
-const msgGrantAnswered = "This authorization request was already answered. Go back to the application and start again."
+var msgGrantAnswered = templates.Msg("errors.grant_answered")
 
 // consentState is what both consent handlers load before acting.
 type consentState struct {
@@ -34,12 +34,12 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 	ctx := r.Context()
 	id, ok := pathID(r, routes.ParamGrantID)
 	if !ok {
-		h.Pages.Error(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
 		return nil
 	}
 	grant, err := h.Store.AuthorizationGrants().Lookup(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.Pages.Error(w, r, http.StatusNotFound, "", "This authorization request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
 		return nil
 	}
 	if err != nil {
@@ -60,7 +60,7 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 		return nil
 	}
 	if h.Clock.Now().Sub(grant.CreatedAt) > consentWindow {
-		h.Pages.Error(w, r, http.StatusBadRequest, "", "This authorization request has expired. Go back to the application and start again.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", templates.Msg("errors.grant_expired"))
 		return nil
 	}
 	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
@@ -147,6 +147,6 @@ func (h *Handler) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.deliverError(w, r, cb, newError(ErrAccessDenied, 0, "The user denied the request."))
 	default:
-		h.Pages.Error(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny access.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", templates.Msg("errors.consent_choice"))
 	}
 }

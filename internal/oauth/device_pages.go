@@ -107,12 +107,12 @@ func (h *Handler) loadDevice(w http.ResponseWriter, r *http.Request) *deviceStat
 	ctx := r.Context()
 	id, ok := pathID(r, routes.ParamID)
 	if !ok {
-		h.Pages.Error(w, r, http.StatusNotFound, "", "This device request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.device_request_not_found"))
 		return nil
 	}
 	grant, err := h.Store.DeviceCodeGrants().Lookup(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.Pages.Error(w, r, http.StatusNotFound, "", "This device request does not exist.")
+		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.device_request_not_found"))
 		return nil
 	}
 	if err != nil {
@@ -211,7 +211,7 @@ func (h *Handler) deviceConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		state = templates.DeviceStateRejected
 		err = h.Store.DeviceCodeGrants().Reject(r.Context(), st.grant, st.cur.Session.ID)
 	default:
-		h.Pages.Error(w, r, http.StatusBadRequest, "", "Choose whether to allow or deny the device.")
+		h.Pages.Error(w, r, http.StatusBadRequest, "", templates.Msg("errors.device_choice"))
 		return
 	}
 	switch {

@@ -21,24 +21,24 @@ func describeScope(token string) templates.Scope {
 	s := templates.Scope{Token: token}
 	switch token {
 	case domain.ScopeOpenID:
-		s.Text = "Confirm who you are: learn your Matrix ID"
+		s.Text = templates.Msg("scope.openid")
 	case domain.ScopeEmail:
-		s.Text = "See your email address"
+		s.Text = templates.Msg("scope.email")
 	case domain.ScopeMatrixAPI, domain.ScopeMatrixAPIUnstable:
-		s.Text = "Use your Matrix account on your behalf: read and send messages, join rooms and change your settings"
+		s.Text = templates.Msg("scope.matrix_api")
 	case domain.ScopeMASGraphQL:
-		s.Text = "Manage your account details and sessions"
+		s.Text = templates.Msg("scope.mas_graphql")
 	case domain.ScopeSynapseAdmin:
-		s.Text = "Administer the homeserver: manage every user, room and server setting, not just yours"
+		s.Text = templates.Msg("scope.synapse_admin")
 		s.Warning = true
 	case domain.ScopeMASAdmin:
-		s.Text = "Administer this authentication service: manage every account and session on it"
+		s.Text = templates.Msg("scope.mas_admin")
 		s.Warning = true
 	default:
 		if id, ok := domain.DeviceID(token); ok {
-			s.Text = "Sign in as device " + id + ", creating it if it does not exist yet"
+			s.Text = templates.Msg("scope.device", "device", id)
 		} else {
-			s.Text = "Use the permission “" + token + "”, which this server does not describe"
+			s.Text = templates.Msg("scope.unknown", "scope", token)
 		}
 	}
 	return s

@@ -3,6 +3,8 @@ package oauth
 import (
 	"strings"
 	"testing"
+
+	"mas/internal/i18n"
 )
 
 func TestDescribeScope(t *testing.T) {
@@ -24,7 +26,11 @@ func TestDescribeScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := describeScope(tt.token)
-		if got.Token != tt.token || !strings.Contains(got.Text, tt.want) || got.Warning != tt.warning {
+		text, err := i18n.Default.Match("").T(got.Text.Key, got.Text.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Token != tt.token || !strings.Contains(text, tt.want) || got.Warning != tt.warning {
 			t.Errorf("describeScope(%q) = %+v", tt.token, got)
 		}
 	}

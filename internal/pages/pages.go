@@ -23,12 +23,12 @@ import (
 const MaxFormBytes = 16 << 10
 
 // Messages of the shared error pages.
-const (
-	MsgStaleForm  = "The form has expired or did not come from this site. Go back, reload the page and try again."
-	MsgBadForm    = "The form could not be read."
-	MsgOurFailure = "Something went wrong on our side. Please try again later."
-	MsgNotText    = "The form holds characters that are not allowed (invalid UTF-8 or a NUL character)."
-	MsgLimited    = "Too many requests came from your network. Wait a moment and try again."
+var (
+	MsgStaleForm  = templates.Msg("errors.stale_form")
+	MsgBadForm    = templates.Msg("errors.bad_form")
+	MsgOurFailure = templates.Msg("errors.our_failure")
+	MsgNotText    = templates.Msg("errors.not_text")
+	MsgLimited    = templates.Msg("errors.limited")
 )
 
 // CSRF is what the pages need of the browser-session manager: the token to
@@ -84,7 +84,7 @@ func (p *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, na
 
 // Error shows the error page with a description and, for protocol errors,
 // their code ("" for none).
-func (p *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+func (p *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, code string, description templates.Message) {
 	p.Render(w, r, status, templates.PageError, templates.ErrorPage{
 		Common:      p.Common(r, ""),
 		Code:        code,

@@ -53,7 +53,7 @@ type ErrorPage struct {
 	// Code is a short machine-ish identifier (an OAuth error code, say).
 	Code string
 	// Description is the sentence shown to the user.
-	Description string
+	Description Message
 	// Details is extra text for bug reports; keep secrets out of it.
 	Details string
 }
@@ -65,7 +65,7 @@ func (ErrorPage) Sample() []ErrorPage {
 		{
 			Common:      sampleCommon(),
 			Code:        "invalid_request",
-			Description: "The client sent a malformed request.",
+			Description: Msg("errors.redirect_uri_invalid", "reason", "it is not registered"),
 			Details:     "redirect_uri is not registered for this client",
 		},
 	}

@@ -130,7 +130,7 @@ type Scope struct {
 	// Token is the raw scope, for the curious.
 	Token string
 	// Text describes what the permission allows.
-	Text string
+	Text Message
 	// Warning marks powerful permissions (administration).
 	Warning bool
 }
@@ -157,9 +157,10 @@ func sampleClient() ClientInfo {
 
 func sampleScopes() []Scope {
 	return []Scope{
-		{Token: "openid", Text: "Confirm who you are"},
-		{Token: "urn:matrix:client:api:*", Text: "Use your account"},
-		{Token: "urn:synapse:admin:*", Text: "Administer the server", Warning: true},
+		{Token: "openid", Text: Msg("scope.openid")},
+		{Token: "urn:matrix:client:api:*", Text: Msg("scope.matrix_api")},
+		{Token: "urn:matrix:client:device:ABCDEFGHIJ", Text: Msg("scope.device", "device", "ABCDEFGHIJ")},
+		{Token: "urn:synapse:admin:*", Text: Msg("scope.synapse_admin"), Warning: true},
 	}
 }
 

@@ -126,7 +126,7 @@ func TestOverrides(t *testing.T) {
 		dir := t.TempDir()
 		write(t, dir, "base.html", `{{define "base"}}LAYOUT {{block "content" .}}{{end}}{{end}}`)
 		tpl := mustLoad(t, dir)
-		out, err := tpl.Render(PageError, ErrorPage{Description: "d"})
+		out, err := tpl.Render(PageError, ErrorPage{Description: Msg("errors.bad_form")})
 		if err != nil {
 			t.Fatal(err)
 		}
