@@ -59,6 +59,10 @@ func (a *App) RegisterUser(ctx context.Context, req RegisterUserRequest) (*domai
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// Checked again in the transaction; failing early spares the homeserver call.
+	if err := checkUpstreamLinks(ctx, a.Store, req.UpstreamLinks); err != nil {
+		return nil, err
+	}
 	available, err := a.Homeserver.IsLocalpartAvailable(ctx, username)
 	if err != nil {
 		return nil, fmt.Errorf("checking the username on the homeserver: %w", err)
@@ -110,11 +114,8 @@ func (a *App) RegisterUser(ctx context.Context, req RegisterUserRequest) (*domai
 				return err
 			}
 		}
-		for _, l := range req.UpstreamLinks {
-			uid := user.ID
-			if _, err := tx.UpstreamLinks().Add(ctx, l.ProviderID, l.Subject, &uid, ""); err != nil {
-				return fmt.Errorf("linking %s:%s: %w", l.ProviderID, l.Subject, err)
-			}
+		if err := addUpstreamLinks(ctx, tx, user.ID, req.UpstreamLinks); err != nil {
+			return err
 		}
 		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID, SetDisplayName: req.DisplayName})
 	})

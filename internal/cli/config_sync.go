@@ -11,10 +11,14 @@ func newConfigSyncCommand(g *globals) *cobra.Command {
 	var prune, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "sync",
-		Short: "Synchronise the configured static clients into the database",
-		Long: "Creates or updates every client of the `clients` section. Static clients that\n" +
-			"are no longer configured are kept (and reported) unless --prune is given.\n" +
-			"The server does the same at start unless it runs with --no-sync.",
+		Short: "Synchronise the configured static clients and upstream providers into the database",
+		Long: "Creates or updates every client of the `clients` section and every provider of\n" +
+			"`upstream_oauth2.providers` (secrets stored encrypted; login page order follows\n" +
+			"the configuration). Static clients that are no longer configured are kept (and\n" +
+			"reported), providers that are no longer configured are disabled, so that their\n" +
+			"links survive; --prune deletes both (a provider with its links). --dry-run\n" +
+			"prints what would change and writes nothing.\n" +
+			"The server does the same at start (without --prune) unless it runs with --no-sync.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := g.openApp(cmd.Context())
@@ -33,15 +37,17 @@ func newConfigSyncCommand(g *globals) *cobra.Command {
 			if dryRun {
 				verb = " (dry run: nothing written)"
 			}
+			clients := report.Clients
 			fmt.Fprintf(g.stdout, "Clients: %d created, %d updated, %d unchanged, %d deleted, %d no longer configured%s\n",
-				len(report.Created), len(report.Updated), len(report.Unchanged), len(report.Deleted), len(report.Stale), verb)
-			if len(report.Stale) > 0 && !prune {
-				fmt.Fprintf(g.stdout, "Not configured any more (run with --prune to delete): %s\n", strings.Join(report.Stale, ", "))
+				len(clients.Created), len(clients.Updated), len(clients.Unchanged), len(clients.Deleted), len(clients.Stale), verb)
+			if len(clients.Stale) > 0 && !prune {
+				fmt.Fprintf(g.stdout, "Not configured any more (run with --prune to delete): %s\n", strings.Join(clients.Stale, ", "))
 			}
+			printProviderSync(g.stdout, report.Providers, verb)
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&prune, "prune", false, "delete static clients that are no longer configured")
+	cmd.Flags().BoolVar(&prune, "prune", false, "delete static clients and upstream providers that are no longer configured (a provider with its links)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without writing")
 	return cmd
 }

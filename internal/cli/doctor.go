@@ -28,7 +28,9 @@ func newDoctorCommand(g *globals) *cobra.Command {
 			"(which proves it validates tokens with this service); it accepts the shared\n" +
 			"secret on /_synapse/mas; and the legacy login API, where clients find it,\n" +
 			"is routed to this service; last, that mail can be sent as the email\n" +
-			"section says (the SMTP relay answers and accepts the login; nothing is sent).\n" +
+			"section says (the SMTP relay answers and accepts the login; nothing is sent);\n" +
+			"and that each enabled upstream provider using discovery serves its discovery\n" +
+			"document with the configured issuer.\n" +
 			"Both the service and the homeserver must be running. The shared secret is\n" +
 			"never printed.\n" +
 			"\n" +
@@ -55,6 +57,7 @@ func newDoctorCommand(g *globals) *cobra.Command {
 			}
 			summary, err := doctor.Run(cmd.Context(), g.stdout, doctor.Options{
 				Mail:         mail,
+				Providers:    doctorProviders(cfg),
 				Unserved:     unserved,
 				Issuer:       cfg.HTTP.IssuerURL(),
 				ServerName:   cfg.Matrix.Homeserver,

@@ -1,6 +1,9 @@
 package config
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // UpstreamOAuth2Config is the `upstream_oauth2` section.
 type UpstreamOAuth2Config struct {
@@ -368,6 +371,8 @@ func (p *UpstreamProvider) validate(v *validator, path string) {
 			v.add(joinPath(sp, "key_id"), "required")
 		}
 	}
+	p.validateSigningAlg(v, path)
+	p.validateEndpoints(v, path)
 	for _, u := range []struct{ key, value string }{
 		{"authorization_endpoint", p.AuthorizationEndpoint},
 		{"userinfo_endpoint", p.UserinfoEndpoint},
@@ -393,6 +398,56 @@ func (c *ClaimsImports) validate(v *validator, path string) {
 		}
 		if c.Email.Action == ImportSuggest {
 			v.add(joinPath(path, "skip_confirmation"), "requires email.action to be `ignore`, `force` or `require`, not `suggest`")
+		}
+	}
+}
+
+// validateSigningAlg checks that a client assertion algorithm fits its
+// method: client_secret_jwt signs with the secret (HMAC), private_key_jwt
+// with one of our keys. Upstream accepts any pair and fails at the first
+// login; the mismatch is always a mistake.
+func (p *UpstreamProvider) validateSigningAlg(v *validator, path string) {
+	alg := string(p.TokenEndpointAuthSigningAlg)
+	if alg == "" {
+		return
+	}
+	hmac := strings.HasPrefix(alg, "HS")
+	switch {
+	case p.TokenEndpointAuthMethod == TokenAuthClientSecretJWT && !hmac:
+		v.add(joinPath(path, "token_endpoint_auth_signing_alg"),
+			"`%s` cannot sign with the client secret: client_secret_jwt needs HS256, HS384 or HS512", alg)
+	case p.TokenEndpointAuthMethod == TokenAuthPrivateKeyJWT && (hmac || alg == "none"):
+		v.add(joinPath(path, "token_endpoint_auth_signing_alg"),
+			"`%s` is not a public-key algorithm: private_key_jwt signs with a key of secrets.keys (e.g. RS256, ES256)", alg)
+	}
+}
+
+// validateEndpoints requires, when discovery is disabled, the endpoints
+// the login flow would otherwise have found in the provider's metadata:
+// authorization and token always, the JWKS when an ID token is asked for
+// (scope openid), userinfo when it is fetched. Upstream only fails at the
+// first login.
+func (p *UpstreamProvider) validateEndpoints(v *validator, path string) {
+	if p.DiscoveryMode != DiscoveryDisabled {
+		return
+	}
+	scope := p.Scope
+	if scope == "" {
+		scope = "openid"
+	}
+	for _, e := range []struct {
+		key, value string
+		needed     bool
+		why        string
+	}{
+		{"authorization_endpoint", p.AuthorizationEndpoint, true, "discovery is disabled"},
+		{"token_endpoint", p.TokenEndpoint, true, "discovery is disabled"},
+		{"jwks_uri", p.JWKSURI, slices.Contains(strings.Fields(scope), "openid"),
+			"discovery is disabled and the scope asks for an ID token (openid), whose signature is checked with it"},
+		{"userinfo_endpoint", p.UserinfoEndpoint, p.FetchUserinfo, "discovery is disabled and fetch_userinfo is set"},
+	} {
+		if e.needed && e.value == "" {
+			v.add(joinPath(path, e.key), "required when %s", e.why)
 		}
 	}
 }

@@ -19,6 +19,8 @@
 //  8. (ours) mail can be sent: the SMTP relay answers, upgrades to TLS and
 //     accepts the login, or the sendmail command exists; the blackhole
 //     fails when registration or recovery needs mail.
+//  9. (ours) each enabled upstream provider that uses discovery serves its
+//     discovery document, naming the configured issuer.
 //
 // Checks 4 and 5 only run when check 3 passed. Nothing the checks print
 // contains the shared secret.
@@ -74,6 +76,9 @@ type Options struct {
 	Unserved []Unserved
 	// Mail describes the mail settings; nil skips the mail check.
 	Mail *Mail
+	// Providers are the enabled upstream providers that use discovery;
+	// each one's discovery document is fetched.
+	Providers []Provider
 }
 
 // Unserved is a listener resource whose paths answer 404.
@@ -108,6 +113,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 			"This mode is for trying the service out. Set matrix.kind to synapse and point",
 			"matrix.endpoint and matrix.secret at your homeserver for a real deployment.")
 		d.checkMail(ctx, opts.Mail)
+		d.checkProviders(ctx, opts.Providers)
 		return d.out.summary, ctx.Err()
 	}
 	discovered := d.checkWellKnown(ctx)
@@ -118,6 +124,7 @@ func Run(ctx context.Context, w io.Writer, opts Options) (Summary, error) {
 	d.checkCompatLogin(ctx, discovered)
 	d.checkUnserved(opts.Unserved)
 	d.checkMail(ctx, opts.Mail)
+	d.checkProviders(ctx, opts.Providers)
 	if d.out.err != nil {
 		return d.out.summary, d.out.err
 	}

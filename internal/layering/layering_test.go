@@ -68,6 +68,9 @@ var prefixRank = map[string]int{
 	"internal/homeserver/standalone":     2,
 	"internal/homeserver/homeservertest": 2,
 	"internal/homeserver/synapsetest":    4, // test support: real Synapse, databases from pgtest
+	"internal/upstream/oidctest":         1, // test support: real OpenID providers (panva, zitadel)
+	"internal/upstream/oidc":             1, // relying party for upstream providers: keys, clock, net/http
+	"internal/upstream/claims":           1, // claims_imports templates: pure, no store or HTTP
 }
 
 // onlyFrom lists packages that just a few others may import.
@@ -86,10 +89,11 @@ var onlyFrom = map[string][]string{
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
 	"internal/browsertest":               {},
-	"internal/logtest":                   {"internal/testenv"},
+	"internal/logtest":                   {"internal/testenv", "internal/upstream/oidctest"},
 	"internal/chrometest":                {},
 	"internal/testdb":                    {},
 	"internal/email/mailpittest":         {"internal/testenv"},
+	"internal/upstream/oidctest":         {"internal/testenv"},
 }
 
 // forbiddenStd lists standard packages a package must not use.
