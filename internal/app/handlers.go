@@ -73,6 +73,10 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	if err != nil {
 		return nil, err
 	}
+	upstreamProviders, err := a.upstreamRegistry(ctx)
+	if err != nil {
+		return nil, err
+	}
 	w := &web.Handler{
 		Store:      a.Store,
 		Sessions:   sessions,
@@ -86,6 +90,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 		Captcha:    registrationCaptcha,
 		Rand:       a.Rand,
 		Settings:   webSettings(cfg),
+		Upstream:   upstreamProviders,
 	}
 	c := &compat.Handler{
 		Store:      a.Store,

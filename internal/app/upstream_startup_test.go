@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"mas/internal/app"
@@ -56,5 +57,34 @@ func TestServerStartSyncsUpstreamProviders(t *testing.T) {
 	second := startOnce(t, cfg, app.ServerOptions{})
 	if len(second) != 1 || second[0].EncryptedClientSecret != first[0].EncryptedClientSecret || second[0].Settings != first[0].Settings {
 		t.Errorf("second start rewrote the provider:\n%+v\n%+v", first[0], second[0])
+	}
+}
+
+// A provider whose template does not compile stops the server at start,
+// naming the provider and the key, as `config check` does.
+func TestServerRefusesBrokenProviderTemplate(t *testing.T) {
+	broken := startupProviders + `      claims_imports:
+        localpart:
+          action: require
+          template: "{{ user.preferred_username"
+`
+	cfg := testConfig(t, internalListener+broken)
+	a, err := app.Open(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv, err := a.StartServer(t.Context(), app.ServerOptions{NoWorker: true})
+	if err == nil {
+		srv.Stop(context.Background())
+		t.Fatal("the server started with a broken template")
+	}
+	for _, want := range []string{"01HFVBY12TMNTYTBV8W921M5FA", "claims_imports.localpart.template"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("start error %q does not mention %q", err, want)
+		}
+	}
+	if err := app.CheckUpstreamTemplates(cfg); err == nil || !strings.Contains(err.Error(), "claims_imports.localpart.template") {
+		t.Errorf("CheckUpstreamTemplates = %v, want the same problem", err)
 	}
 }

@@ -45,7 +45,7 @@ func newConfigCheckCommand(g *globals) *cobra.Command {
 				}
 				return fmt.Errorf("invalid configuration:\n%w", verr)
 			}
-			if err := app.CheckSecrets(cfg); err != nil {
+			if err := errors.Join(app.CheckSecrets(cfg), app.CheckUpstreamTemplates(cfg)); err != nil {
 				return fmt.Errorf("invalid configuration:\n%w", err)
 			}
 			fmt.Fprintf(g.stdout, "Configuration file looks good (%s)\n", joinPaths(g.configPaths()))

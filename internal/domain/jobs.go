@@ -126,6 +126,15 @@ type CleanupUnusedCompatSSOLoginsJob struct{}
 
 func (CleanupUnusedCompatSSOLoginsJob) Kind() string { return "cleanup-unused-compat-sso-logins" }
 
+// CleanupUnusedUpstreamOAuthSessionsJob deletes upstream login attempts
+// that did not come back from the provider within an hour: each
+// unauthenticated /upstream/authorize request leaves one.
+type CleanupUnusedUpstreamOAuthSessionsJob struct{}
+
+func (CleanupUnusedUpstreamOAuthSessionsJob) Kind() string {
+	return "cleanup-unused-upstream-oauth-sessions"
+}
+
 // CleanupOAuthDeviceCodeGrantsJob deletes device code grants created more
 // than 7 days ago.
 type CleanupOAuthDeviceCodeGrantsJob struct{}

@@ -33,6 +33,7 @@ func TestDefaultSchedulesNamedAfterTheirKind(t *testing.T) {
 		"cleanup-revoked-oauth-refresh-tokens", "cleanup-consumed-oauth-refresh-tokens",
 		"cleanup-oauth-authorization-grants", "cleanup-oauth-device-code-grants",
 		"cleanup-unused-oauth-authorization-grants", "cleanup-unused-compat-sso-logins",
+		"cleanup-unused-upstream-oauth-sessions",
 		// Housekeeping (housekeeping.go).
 		"cleanup-finished-compat-sessions", "cleanup-finished-oauth2-sessions", "cleanup-finished-user-sessions",
 		"cleanup-inactive-oauth2-session-ips", "cleanup-inactive-compat-session-ips", "cleanup-inactive-user-session-ips",

@@ -114,6 +114,8 @@ func addHousekeepingWorkers(w *river.Workers, d Deps) {
 		shortFlowsKept, each(s.UpstreamSessions().DeleteOrphansCreatedBefore))
 	addCleanup[domain.CleanupUpstreamOAuthLinksJob](w, d, "deleted orphaned upstream oauth links",
 		shortFlowsKept, each(s.UpstreamLinks().DeleteOrphansCreatedBefore))
+	addCleanup[domain.CleanupUnusedUpstreamOAuthSessionsJob](w, d, "deleted unused upstream oauth sessions",
+		unusedPreLoginKept, each(s.UpstreamSessions().DeletePendingCreatedBefore))
 
 	river.AddWorker(w, &expireInactiveSessionsWorker{d: d})
 	river.AddWorker(w, &expireWorker[domain.ExpireInactiveOAuthSessionsJob, domain.Session]{d: d, k: oauthExpiry})

@@ -108,7 +108,7 @@ func TestHousekeepingCleanupsRun(t *testing.T) {
 			var reg *domain.UserRegistration
 			var rec *domain.RecoverySession
 			var auth *domain.EmailAuthentication
-			var up *domain.UpstreamAuthSession
+			var up, pending *domain.UpstreamAuthSession
 			var link *domain.UpstreamLink
 			at(days, func(tx store.Tx) (err error) {
 				reg, rec = &domain.UserRegistration{Username: "bob"}, &domain.RecoverySession{Email: "a@example.com"}
@@ -117,12 +117,23 @@ func TestHousekeepingCleanupsRun(t *testing.T) {
 				if err := errors.Join(tx.Registrations().Add(ctx, reg), tx.Recovery().AddSession(ctx, rec)); err != nil {
 					return err
 				}
-				link, err = tx.UpstreamLinks().Add(ctx, p.ID, up.State, nil, "")
-				return errors.Join(err, tx.EmailAuthentications().Add(ctx, auth), tx.UpstreamSessions().Add(ctx, up))
+				if link, err = tx.UpstreamLinks().Add(ctx, p.ID, up.State, nil, ""); err != nil {
+					return err
+				}
+				pending = &domain.UpstreamAuthSession{ProviderID: p.ID, State: fmt.Sprint("pending-", days)}
+				err = errors.Join(tx.EmailAuthentications().Add(ctx, auth), tx.UpstreamSessions().Add(ctx, up), tx.UpstreamSessions().Add(ctx, pending))
+				if err != nil {
+					return err
+				}
+				// Completed but never used: an orphan, kept for 7 days.
+				up.LinkID = &link.ID
+				return tx.UpstreamSessions().Complete(ctx, up)
 			})
 			expect("recovery session", gone, func() error { return ignore(e.store.Recovery().LookupSession(ctx, rec.ID)) })
 			expect("email authentication", gone, func() error { return ignore(e.store.EmailAuthentications().Lookup(ctx, auth.ID)) })
 			expect("upstream session", gone, func() error { return ignore(e.store.UpstreamSessions().Lookup(ctx, up.ID)) })
+			// Never back from the provider: deleted after an hour.
+			expect("pending upstream session", true, func() error { return ignore(e.store.UpstreamSessions().Lookup(ctx, pending.ID)) })
 			expect("upstream link", gone, func() error { return ignore(e.store.UpstreamLinks().Lookup(ctx, link.ID)) })
 			expect("registration", days > 30, func() error { return ignore(e.store.Registrations().Lookup(ctx, reg.ID)) })
 		}

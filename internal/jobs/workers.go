@@ -132,6 +132,7 @@ func DefaultSchedules() []Schedule {
 		// compat SSO logins at all).
 		{Name: "cleanup-unused-oauth-authorization-grants", Spec: "0 25 * * * *", Job: func() domain.Job { return domain.CleanupUnusedOAuthAuthorizationGrantsJob{} }},
 		{Name: "cleanup-unused-compat-sso-logins", Spec: "0 45 * * * *", Job: func() domain.Job { return domain.CleanupUnusedCompatSSOLoginsJob{} }},
+		{Name: "cleanup-unused-upstream-oauth-sessions", Spec: "0 40 * * * *", Job: func() domain.Job { return domain.CleanupUnusedUpstreamOAuthSessionsJob{} }},
 	}, housekeepingSchedules()...)
 }
 

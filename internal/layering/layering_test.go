@@ -71,6 +71,7 @@ var prefixRank = map[string]int{
 	"internal/upstream/oidctest":         1, // test support: real OpenID providers (panva, zitadel)
 	"internal/upstream/oidc":             1, // relying party for upstream providers: keys, clock, net/http
 	"internal/upstream/claims":           1, // claims_imports templates: pure, no store or HTTP
+	"internal/upstream/registry":         2, // the enabled providers, built from the store at start
 }
 
 // onlyFrom lists packages that just a few others may import.

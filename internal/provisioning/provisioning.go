@@ -44,7 +44,7 @@ func EnsureDevices(ctx context.Context, conn homeserver.Connection, repos store.
 			if rerr != nil {
 				return rerr
 			}
-			if _, perr := conn.ProvisionUser(ctx, req); perr != nil {
+			if _, perr := conn.ProvisionUser(ctx, req); perr != nil && !createdMeanwhile(perr) {
 				return fmt.Errorf("provisioning %s before creating device %s: %w", user.Username, d, perr)
 			}
 			provisioned = true
@@ -55,4 +55,13 @@ func EnsureDevices(ctx context.Context, conn homeserver.Connection, repos store.
 		}
 	}
 	return nil
+}
+
+// createdMeanwhile reports a provisioning that lost a race: Synapse answers
+// M_USER_IN_USE when another provisioning of the user (its job, right
+// after a registration) created it between Synapse's check and ours. The
+// user exists then, which is all its device needs.
+func createdMeanwhile(err error) bool {
+	var hsErr *homeserver.Error
+	return errors.As(err, &hsErr) && hsErr.ErrCode == homeserver.ErrCodeUserInUse
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// Generous: many users can share one address.
 	AuthorizationPerIP Rate // authorization.per_ip
 	CompatSSOPerIP     Rate // compat_sso.per_ip
+	// UpstreamAuthorizationPerIP limits the upstream login attempts
+	// (/upstream/authorize) one address may start, each a stored row.
+	UpstreamAuthorizationPerIP Rate // upstream_authorization.per_ip
 }
 
 // DefaultConfig returns upstream's defaults.
@@ -53,6 +56,7 @@ func DefaultConfig() Config {
 		DeviceCodeLinkPerIP:                  Rate{10, 1.0 / 60},
 		AuthorizationPerIP:                   Rate{200, 1},
 		CompatSSOPerIP:                       Rate{200, 1},
+		UpstreamAuthorizationPerIP:           Rate{200, 1},
 	}
 }
 
@@ -70,6 +74,7 @@ type Set struct {
 	DeviceCodeLinkPerIP                  *Limiter
 	AuthorizationPerIP                   *Limiter
 	CompatSSOPerIP                       *Limiter
+	UpstreamAuthorizationPerIP           *Limiter
 
 	now func() time.Time
 }
@@ -99,6 +104,7 @@ func NewSet(cfg Config, opts Options) (*Set, error) {
 		{"device_code_link.per_ip", cfg.DeviceCodeLinkPerIP, def.DeviceCodeLinkPerIP, &s.DeviceCodeLinkPerIP},
 		{"authorization.per_ip", cfg.AuthorizationPerIP, def.AuthorizationPerIP, &s.AuthorizationPerIP},
 		{"compat_sso.per_ip", cfg.CompatSSOPerIP, def.CompatSSOPerIP, &s.CompatSSOPerIP},
+		{"upstream_authorization.per_ip", cfg.UpstreamAuthorizationPerIP, def.UpstreamAuthorizationPerIP, &s.UpstreamAuthorizationPerIP},
 	}
 	for _, e := range entries {
 		r := e.rate
@@ -126,7 +132,7 @@ func (s *Set) all() []*Limiter {
 	return []*Limiter{s.LoginPerIP, s.LoginPerAccount, s.Registration, s.AccountRecoveryPerIP,
 		s.AccountRecoveryPerAddress, s.EmailAuthenticationPerIP, s.EmailAuthenticationPerAddress,
 		s.EmailAuthenticationEmailsPerSession, s.EmailAuthenticationAttemptPerSession, s.DeviceCodeLinkPerIP,
-		s.AuthorizationPerIP, s.CompatSSOPerIP}
+		s.AuthorizationPerIP, s.CompatSSOPerIP, s.UpstreamAuthorizationPerIP}
 }
 
 // RequesterKey is the per-IP key. Requests whose client address is unknown
@@ -226,4 +232,10 @@ func (s *Set) CheckAuthorization(ip netip.Addr) error {
 // CheckCompatSSO guards a compat SSO login about to be stored.
 func (s *Set) CheckCompatSSO(ip netip.Addr) error {
 	return check(s.CompatSSOPerIP, "compat_sso.per_ip", RequesterKey(ip), s.now())
+}
+
+// CheckUpstreamAuthorization guards an upstream login attempt about to be
+// stored.
+func (s *Set) CheckUpstreamAuthorization(ip netip.Addr) error {
+	return check(s.UpstreamAuthorizationPerIP, "upstream_authorization.per_ip", RequesterKey(ip), s.now())
 }

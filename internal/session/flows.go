@@ -50,3 +50,10 @@ func (c FlowCookie) Has(r *http.Request, id domain.ID) bool {
 	var v flowCookie
 	return c.m.load(r, c.name, &v) && slices.Contains(v.IDs, id)
 }
+
+// IDs returns the flows this browser started, the most recent last.
+func (c FlowCookie) IDs(r *http.Request) []domain.ID {
+	var v flowCookie
+	c.m.load(r, c.name, &v)
+	return v.IDs
+}

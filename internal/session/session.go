@@ -276,3 +276,12 @@ func userAgent(r *http.Request) string {
 	}
 	return r.UserAgent()
 }
+
+// HasCookie reports whether the browser holds a session cookie, active or
+// not: with no current session, it was signed out (the session was ended
+// elsewhere, or expired), which the upstream providers' logged_out
+// template variable tells.
+func (m *Manager) HasCookie(r *http.Request) bool {
+	_, ok := m.sessionID(r)
+	return ok
+}

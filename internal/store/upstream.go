@@ -40,7 +40,21 @@ type UpstreamSessionRepository interface {
 	Lookup(ctx context.Context, id domain.ID) (*domain.UpstreamAuthSession, error)
 	Complete(ctx context.Context, s *domain.UpstreamAuthSession) error
 	Consume(ctx context.Context, s *domain.UpstreamAuthSession, browserSessionID domain.ID) error
+	// ListLoggedIn returns the provider's attempts that signed a browser
+	// session in (consumed) and whose ID token had the subject sub and,
+	// when sid is not empty, the session ID sid; with sub empty, sid
+	// alone selects. At least one must be set. This is what a
+	// back-channel logout token names.
+	ListLoggedIn(ctx context.Context, providerID domain.ID, sub, sid string) ([]*domain.UpstreamAuthSession, error)
+	// RecordLogoutToken remembers that the provider's logout token jti was
+	// acted on, until keepUntil; ErrConflict when it already was (a
+	// replay). Tokens past their keepUntil are forgotten meanwhile.
+	RecordLogoutToken(ctx context.Context, providerID domain.ID, jti string, keepUntil time.Time) error
 	// DeleteOrphansCreatedBefore is a housekeeping batch (see
 	// housekeeping.go): attempts that never led to a browser session.
 	DeleteOrphansCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeletePendingCreatedBefore deletes, at most limit, the attempts
+	// created before the cut-off that never came back from the provider:
+	// state anyone can make us store before logging in.
+	DeletePendingCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

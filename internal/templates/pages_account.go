@@ -86,6 +86,9 @@ type AccountProfilePage struct {
 	EmailsHref   string
 	SessionCount int
 	SessionsHref string
+	// LinkedAccounts are the user's accounts at upstream providers; the
+	// section is left out when there are none.
+	LinkedAccounts []LinkedAccount
 }
 
 // Sample returns representative values for Check.
@@ -101,7 +104,9 @@ func (AccountProfilePage) Sample() []AccountProfilePage {
 	refused.Notice = Msg("account.notice.display_name_changed")
 	readOnly := p
 	readOnly.FormAction, readOnly.DisplayName, readOnly.DisplayNameUnknown = "", "", true
-	return []AccountProfilePage{p, refused, readOnly}
+	linked := p
+	linked.LinkedAccounts = sampleLinkedAccounts()
+	return []AccountProfilePage{p, refused, readOnly, linked}
 }
 
 // AccountEmail is one confirmed address.

@@ -74,6 +74,9 @@ type LoginPage struct {
 	RegisterLink string
 	// RecoverLink is set when password recovery is enabled.
 	RecoverLink string
+	// Providers are the enabled upstream providers, in their configured
+	// order: below the password form, or alone without passwords.
+	Providers []ProviderButton
 }
 
 // Sample returns representative values for Check.
@@ -97,6 +100,12 @@ func (LoginPage) Sample() []LoginPage {
 			PasswordError: Msg("login.error.password_missing"), Username: "alice",
 		},
 		{Common: sampleCommon(), FormAction: "/prefix/login", ServerName: "example.com"},
+		{
+			Common: sampleCommon(), FormAction: "/prefix/login?id=01ARZ3NDEKTSV4RRFFQ69G5FAV&kind=continue_authorization_grant",
+			PasswordLoginEnabled: true, ServerName: "example.com", RecoverLink: "/prefix/recover",
+			Providers: sampleProviders("?id=01ARZ3NDEKTSV4RRFFQ69G5FAV&kind=continue_authorization_grant"),
+		},
+		{Common: sampleCommon(), FormAction: "/prefix/login", ServerName: "example.com", Providers: sampleProviders("")[:2]},
 	}
 }
 

@@ -29,9 +29,11 @@ const sampleRegistrationStep = "/prefix/register/steps/01ARZ3NDEKTSV4RRFFQ69G5FA
 type RegisterIndexPage struct {
 	Common
 	// PasswordLink opens the password form, keeping the post-authentication
-	// action and the suggested username. Sign-in providers' buttons
-	// (upstream_oauth2) will sit beside it.
+	// action and the suggested username; "" when only providers register.
 	PasswordLink string
+	// Providers register (or sign in) with an upstream provider; the flow
+	// that follows decides which.
+	Providers []ProviderButton
 	// LoginLink is for visitors who already have an account.
 	LoginLink string
 	// ClientName names the application the account is for, when the
@@ -49,6 +51,13 @@ func (RegisterIndexPage) Sample() []RegisterIndexPage {
 			LoginLink:    "/prefix/login?id=01ARZ3NDEKTSV4RRFFQ69G5FAV&kind=continue_authorization_grant",
 			ClientName:   "Element <beta>",
 		},
+		{
+			Common:       sampleCommon(),
+			PasswordLink: "/prefix/register/password",
+			LoginLink:    "/prefix/login",
+			Providers:    sampleProviders(""),
+		},
+		{Common: sampleCommon(), LoginLink: "/prefix/login", Providers: sampleProviders("")[5:]},
 	}
 }
 

@@ -44,6 +44,9 @@ type Options struct {
 	// service is attached for the test. The public base is then the
 	// instance's AuthURL. Not combinable with Prefix.
 	Synapse *synapsetest.Synapse
+	// LogLevel is the lowest level Env.Logs keeps; nil means warnings
+	// (tests of what is logged at INFO lower it).
+	LogLevel slog.Leveler
 }
 
 // Env is a running service.
@@ -58,8 +61,9 @@ type Env struct {
 	Synapse *synapsetest.Synapse
 	// BaseURL is the public base, ending in "/".
 	BaseURL string
-	// Logs holds what the service logged (warnings and errors), as an
-	// operator's journal would: tests read codes and warnings from it.
+	// Logs holds what the service logged (warnings and errors, unless
+	// Options.LogLevel says otherwise), as an operator's journal would:
+	// tests read codes and warnings from it.
 	Logs *logtest.Buffer
 }
 
@@ -124,7 +128,11 @@ func New(t testing.TB, opts Options) *Env {
 	}
 
 	logs := &logtest.Buffer{Out: testWriter{t}}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := opts.LogLevel
+	if level == nil {
+		level = slog.LevelWarn
+	}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	ctx := context.Background()
 	a, err := app.OpenWith(ctx, cfg, logger, app.Options{JobPollInterval: 50 * time.Millisecond, JobRetryDelay: 200 * time.Millisecond})
 	if err != nil {

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
+	"mas/internal/domain"
 	"mas/internal/pages"
 	"mas/internal/requestctx"
 	"mas/internal/routes"
@@ -55,6 +57,10 @@ func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, cur *ses
 		return
 	}
 	page.SessionCount = list.count()
+	if page.LinkedAccounts, err = h.linkedAccounts(ctx, cur.User.ID); err != nil {
+		h.Pages.InternalError(w, r, err)
+		return
+	}
 	status := f.status
 	if status == 0 {
 		status = http.StatusOK
@@ -137,3 +143,27 @@ const (
 	legacyActionSessionView  = "session_view"
 	legacyActionSessionEnd   = "session_end"
 )
+
+// linkedAccounts lists the user's accounts at upstream providers, oldest
+// first, naming providers no longer configured as such.
+func (h *Handler) linkedAccounts(ctx context.Context, userID domain.ID) ([]templates.LinkedAccount, error) {
+	links, err := h.Store.UpstreamLinks().ListForUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]templates.LinkedAccount, 0, len(links))
+	for _, l := range links {
+		p, err := h.Store.UpstreamProviders().Lookup(ctx, l.ProviderID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, templates.LinkedAccount{
+			ProviderName:     providerName(p),
+			Brand:            templates.ProviderBrand(p.BrandName),
+			AccountName:      l.HumanAccountName,
+			Since:            h.moment(l.CreatedAt),
+			ProviderDisabled: !p.Enabled(),
+		})
+	}
+	return out, nil
+}

@@ -16,6 +16,7 @@ import (
 	"mas/internal/routes"
 	"mas/internal/session"
 	"mas/internal/store"
+	"mas/internal/upstream/registry"
 )
 
 // Handler serves the pages. Every dependency is explicit.
@@ -42,6 +43,9 @@ type Handler struct {
 	// Rand supplies codes and tickets (crypto/rand in production).
 	Rand     io.Reader
 	Settings Settings
+	// Upstream holds the enabled upstream providers (upstream*.go); nil
+	// or empty when none is configured.
+	Upstream *registry.Registry
 }
 
 // Settings are the `account`, `passwords` and `experimental` settings the
@@ -73,6 +77,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountRegistration(mux)
 	h.mountRecovery(mux)
 	h.mountAccount(mux)
+	h.mountUpstream(mux)
 }
 
 // passwordsEnabled reports whether password features exist at all.

@@ -28,7 +28,9 @@ var (
 
 // loginForm is what the login page needs besides the common layout.
 type loginForm struct {
-	next        *session.PostAuthAction
+	next *session.PostAuthAction
+	// loginHint goes on to the providers' buttons.
+	loginHint   string
 	username    string
 	err         templates.Message // about the whole form
 	usernameErr templates.Message
@@ -36,7 +38,9 @@ type loginForm struct {
 }
 
 // loginPage serves GET /login. A browser that is already logged in goes
-// straight on to where it was heading.
+// straight on to where it was heading. Without passwords, a single
+// upstream provider is the only way in, so the browser goes straight to
+// it, as upstream does.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := session.ParsePostAuthAction(q)
@@ -49,10 +53,27 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		pages.SeeOther(w, r, h.URLs.Relative(next.Target()))
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, loginForm{next: next, username: h.Login.UsernameFromHint(q.Get("login_hint"))})
+	hint := q.Get("login_hint")
+	if !h.passwordsEnabled() {
+		providers, err := h.enabledProviders(r.Context())
+		if err != nil {
+			h.Pages.InternalError(w, r, err)
+			return
+		}
+		if len(providers) == 1 {
+			pages.SeeOther(w, r, h.providerStart(providers[0], next, hint))
+			return
+		}
+	}
+	h.renderLogin(w, r, http.StatusOK, loginForm{next: next, loginHint: hint, username: h.Login.UsernameFromHint(hint)})
 }
 
 func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm) {
+	providers, err := h.enabledProviders(r.Context())
+	if err != nil {
+		h.Pages.InternalError(w, r, err)
+		return
+	}
 	page := templates.LoginPage{
 		Common:               h.Pages.CommonWithCSRF(w, r),
 		FormAction:           h.URLs.RelativeWithQuery(routes.Login, f.next.Query()),
@@ -64,6 +85,7 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		UsernameError:        f.usernameErr,
 		PasswordError:        f.passwordErr,
 		ClientName:           h.clientNameFor(r.Context(), f.next),
+		Providers:            h.providerButtons(providers, f.next, f.loginHint),
 	}
 	if page.PasswordLoginEnabled && h.Settings.PasswordRegistrationEnabled {
 		page.RegisterLink = h.URLs.RelativeWithQuery(routes.Register, f.next.Query())

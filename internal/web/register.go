@@ -40,24 +40,32 @@ func (h *Handler) mountRegistration(mux *http.ServeMux) {
 	open := func(fn http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !h.registrationEnabled() {
-				h.registrationProblem(w, r, http.StatusForbidden, problemPage{
-					title: templates.Msg("register.disabled.title"), text: templates.Msg("register.disabled.text"),
-				})
+				h.registrationClosed(w, r)
 				return
 			}
 			fn(w, r)
 		}
 	}
-	mux.HandleFunc("GET "+routes.Register, open(h.registerIndex))
+	// The chooser also offers the upstream providers, which register
+	// accounts without password registration.
+	mux.HandleFunc("GET "+routes.Register, h.registerIndex)
 	mux.HandleFunc("GET "+routes.RegisterPassword, open(h.registerPasswordPage))
 	mux.HandleFunc("POST "+routes.RegisterPassword, open(h.registerPasswordSubmit))
-	mux.HandleFunc("GET "+routes.RegisterVerifyEmailPattern, open(h.registerVerifyEmailPage))
-	mux.HandleFunc("POST "+routes.RegisterVerifyEmailPattern, open(h.registerVerifyEmailSubmit))
-	mux.HandleFunc("GET "+routes.RegisterTokenPattern, open(h.registerTokenPage))
-	mux.HandleFunc("POST "+routes.RegisterTokenPattern, open(h.registerTokenSubmit))
-	mux.HandleFunc("GET "+routes.RegisterDisplayNamePattern, open(h.registerDisplayNamePage))
-	mux.HandleFunc("POST "+routes.RegisterDisplayNamePattern, open(h.registerDisplayNameSubmit))
-	mux.HandleFunc("GET "+routes.RegisterFinishPattern, open(h.registerFinish))
+	// The steps also finish registrations through an upstream provider,
+	// which do not need password registration: registrationStep checks.
+	mux.HandleFunc("GET "+routes.RegisterVerifyEmailPattern, h.registerVerifyEmailPage)
+	mux.HandleFunc("POST "+routes.RegisterVerifyEmailPattern, h.registerVerifyEmailSubmit)
+	mux.HandleFunc("GET "+routes.RegisterTokenPattern, h.registerTokenPage)
+	mux.HandleFunc("POST "+routes.RegisterTokenPattern, h.registerTokenSubmit)
+	mux.HandleFunc("GET "+routes.RegisterDisplayNamePattern, h.registerDisplayNamePage)
+	mux.HandleFunc("POST "+routes.RegisterDisplayNamePattern, h.registerDisplayNameSubmit)
+	mux.HandleFunc("GET "+routes.RegisterFinishPattern, h.registerFinish)
+}
+
+func (h *Handler) registrationClosed(w http.ResponseWriter, r *http.Request) {
+	h.registrationProblem(w, r, http.StatusForbidden, problemPage{
+		title: templates.Msg("register.disabled.title"), text: templates.Msg("register.disabled.text"),
+	})
 }
 
 // registrationEnabled: account.password_registration_enabled, and passwords
@@ -100,23 +108,45 @@ func (h *Handler) goOnIfSignedIn(w http.ResponseWriter, r *http.Request, next *s
 	return true
 }
 
-// registerIndex serves GET /register: the ways to create an account.
+// registerIndex serves GET /register: the ways to create an account, a
+// password and the upstream providers. Without password registration, a
+// single provider is the only way, so the browser goes straight to it, as
+// upstream does; without either, registration is closed.
 func (h *Handler) registerIndex(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := session.ParsePostAuthAction(q)
 	if h.goOnIfSignedIn(w, r, next) {
 		return
 	}
+	providers, err := h.enabledProviders(r.Context())
+	if err != nil {
+		h.Pages.InternalError(w, r, err)
+		return
+	}
+	hint := q.Get("login_hint")
+	passwords := h.registrationEnabled()
+	switch {
+	case !passwords && len(providers) == 0:
+		h.registrationClosed(w, r)
+		return
+	case !passwords && len(providers) == 1:
+		pages.SeeOther(w, r, h.providerStart(providers[0], next, hint))
+		return
+	}
 	loginQuery := next.Query()
-	if hint := q.Get("login_hint"); hint != "" {
+	if hint != "" {
 		loginQuery.Set("login_hint", hint)
 	}
-	h.Pages.Render(w, r, http.StatusOK, templates.PageRegisterIndex, templates.RegisterIndexPage{
-		Common:       h.Pages.Common(r, ""),
-		PasswordLink: h.URLs.RelativeWithQuery(routes.RegisterPassword, registerQuery(next, h.suggestedUsername(q))),
-		LoginLink:    h.URLs.RelativeWithQuery(routes.Login, loginQuery),
-		ClientName:   h.clientNameFor(r.Context(), next),
-	})
+	page := templates.RegisterIndexPage{
+		Common:     h.Pages.Common(r, ""),
+		LoginLink:  h.URLs.RelativeWithQuery(routes.Login, loginQuery),
+		ClientName: h.clientNameFor(r.Context(), next),
+		Providers:  h.providerButtons(providers, next, hint),
+	}
+	if passwords {
+		page.PasswordLink = h.URLs.RelativeWithQuery(routes.RegisterPassword, registerQuery(next, h.suggestedUsername(q)))
+	}
+	h.Pages.Render(w, r, http.StatusOK, templates.PageRegisterIndex, page)
 }
 
 // problemPage is a registration that cannot go on.
@@ -155,6 +185,10 @@ func (h *Handler) registrationStep(w http.ResponseWriter, r *http.Request) *doma
 	unknown := func() {
 		h.registrationProblem(w, r, http.StatusNotFound, problemPage{text: templates.Msg("register.problem.unknown"), start: true})
 	}
+	if !h.registrationEnabled() && len(h.Upstream.List()) == 0 {
+		h.registrationClosed(w, r)
+		return nil
+	}
 	id, err := domain.ParseID(r.PathValue(routes.ParamID))
 	if err != nil {
 		unknown()
@@ -176,6 +210,10 @@ func (h *Handler) registrationStep(w http.ResponseWriter, r *http.Request) *doma
 		return nil
 	}
 	next := session.ParsePostAuthActionJSON(reg.PostAuthAction)
+	if reg.UpstreamSessionID == nil && !h.registrationEnabled() {
+		h.registrationClosed(w, r)
+		return nil
+	}
 	if reg.CompletedAt != nil {
 		// A second tab, or the back button: the account exists.
 		pages.SeeOther(w, r, h.URLs.Relative(next.Target()))

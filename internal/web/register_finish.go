@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,6 +19,7 @@ var (
 	errRegistrationUsernameTaken = errors.New("the username was taken meanwhile")
 	errRegistrationEmailInUse    = errors.New("the address was confirmed by another account meanwhile")
 	errRegistrationTokenUsedUp   = errors.New("the registration token can no longer be used")
+	errRegistrationLinked        = errors.New("the upstream account was linked or used meanwhile")
 )
 
 // registerFinish serves GET /register/steps/{id}/finish. In upstream's
@@ -72,6 +74,9 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errRegistrationTokenUsedUp):
 		h.tokenUsedUp(w, r, reg)
 		return
+	case errors.Is(err, errRegistrationLinked):
+		h.registrationProblem(w, r, http.StatusConflict, problemPage{text: templates.Msg("upstream.error.already_used"), next: next})
+		return
 	case err != nil:
 		h.Pages.InternalError(w, r, err)
 		return
@@ -91,7 +96,7 @@ func (h *Handler) registrationReady(w http.ResponseWriter, r *http.Request, reg 
 	ctx := r.Context()
 	id := reg.ID.String()
 	var err error
-	if h.Settings.RegistrationTokenRequired {
+	if h.tokenRequired(r, reg) {
 		if reg.RegistrationTokenID == nil {
 			pages.SeeOther(w, r, h.URLs.Relative(routes.RegisterToken(id)))
 			return nil, nil, false
@@ -127,7 +132,7 @@ func (h *Handler) registrationReady(w http.ResponseWriter, r *http.Request, reg 
 			h.Pages.InternalError(w, r, err)
 			return nil, nil, false
 		}
-	case h.Settings.PasswordRegistrationEmailRequired:
+	case h.Settings.PasswordRegistrationEmailRequired && reg.UpstreamSessionID == nil:
 		// Started while addresses were optional.
 		h.registrationProblem(w, r, http.StatusConflict, problemPage{text: templates.Msg("register.problem.no_email"), next: next, start: true})
 		return nil, nil, false
@@ -160,9 +165,13 @@ func (h *Handler) createRegisteredUser(r *http.Request, reg *domain.UserRegistra
 		if err != nil {
 			return err
 		}
-		password, err := tx.Passwords().Add(ctx, user.ID, reg.HashedPassword, reg.PasswordVersion, nil)
-		if err != nil {
-			return err
+		var passwordID *domain.ID
+		if reg.HashedPassword != "" {
+			password, err := tx.Passwords().Add(ctx, user.ID, reg.HashedPassword, reg.PasswordVersion, nil)
+			if err != nil {
+				return err
+			}
+			passwordID = &password.ID
 		}
 		if auth != nil {
 			_, err := tx.UserEmails().Add(ctx, user.ID, auth.Email)
@@ -182,12 +191,47 @@ func (h *Handler) createRegisteredUser(r *http.Request, reg *domain.UserRegistra
 				return err
 			}
 		}
-		if bs, err = h.Sessions.Create(ctx, tx, r, user, &password.ID); err != nil {
+		if bs, err = h.Sessions.Create(ctx, tx, r, user, passwordID); err != nil {
 			return err
+		}
+		if reg.UpstreamSessionID != nil {
+			if err := linkRegisteredUser(ctx, tx, *reg.UpstreamSessionID, user, bs); err != nil {
+				return err
+			}
 		}
 		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID, SetDisplayName: reg.DisplayName})
 	})
 	return bs, err
+}
+
+// linkRegisteredUser finishes a registration through an upstream
+// provider, in the creating transaction: the provider's account is linked
+// to the new user, and the attempt consumed, authenticating the new
+// browser session.
+func linkRegisteredUser(ctx context.Context, tx store.Tx, attemptID domain.ID, user *domain.User, bs *domain.BrowserSession) error {
+	attempt, err := tx.UpstreamSessions().Lookup(ctx, attemptID)
+	if err != nil {
+		return err
+	}
+	if attempt.LinkID == nil {
+		return errRegistrationLinked
+	}
+	link, err := tx.UpstreamLinks().Lookup(ctx, *attempt.LinkID)
+	if err != nil {
+		return err
+	}
+	err = tx.UpstreamLinks().Associate(ctx, link, user.ID)
+	if err == nil {
+		err = tx.UpstreamSessions().Consume(ctx, attempt, bs.ID)
+	}
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, domain.ErrInvalidTransition) {
+		return errRegistrationLinked
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.BrowserSessions().Authenticate(ctx, bs.ID, nil, &attempt.ID)
+	return err
 }
 
 // emailInUse is upstream's email_in_use step: the proven address already
@@ -199,6 +243,22 @@ func (h *Handler) emailInUse(w http.ResponseWriter, r *http.Request, email strin
 		LoginLink: h.URLs.RelativeWithQuery(routes.Login, next.Query()),
 		StartLink: h.URLs.RelativeWithQuery(routes.Register, next.Query()),
 	})
+}
+
+// tokenRequired says whether the registration needs a registration token:
+// account.registration_token_required for a password registration, the
+// provider's registration_token_required for one through a provider. A
+// provider removed meanwhile requires one, to be safe.
+func (h *Handler) tokenRequired(r *http.Request, reg *domain.UserRegistration) bool {
+	if reg.UpstreamSessionID == nil {
+		return h.Settings.RegistrationTokenRequired
+	}
+	attempt, err := h.Store.UpstreamSessions().Lookup(r.Context(), *reg.UpstreamSessionID)
+	if err != nil {
+		return true
+	}
+	p, ok := h.Upstream.Lookup(attempt.ProviderID)
+	return !ok || p.Settings.RegistrationTokenRequired
 }
 
 // tokenUsedUp asks for another token when the one given can no longer be

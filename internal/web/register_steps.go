@@ -22,7 +22,7 @@ func (h *Handler) registerTokenPage(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		return
 	}
-	if !h.Settings.RegistrationTokenRequired {
+	if !h.tokenRequired(r, reg) {
 		h.continueRegistration(w, r, reg)
 		return
 	}
@@ -42,7 +42,7 @@ func (h *Handler) registerTokenSubmit(w http.ResponseWriter, r *http.Request) {
 	if reg == nil {
 		return
 	}
-	if !h.Settings.RegistrationTokenRequired {
+	if !h.tokenRequired(r, reg) {
 		h.continueRegistration(w, r, reg)
 		return
 	}

@@ -163,6 +163,13 @@ func (u upstreamSessionRepo) DeleteOrphansCreatedBefore(ctx context.Context, bef
 		u.r.t(before), limit)
 }
 
+func (u upstreamSessionRepo) DeletePendingCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	return u.r.batch(ctx, "delete unused upstream sessions", `DELETE FROM upstream_oauth_authorization_sessions
+		WHERE upstream_oauth_authorization_session_id IN (SELECT upstream_oauth_authorization_session_id
+			FROM upstream_oauth_authorization_sessions WHERE completed_at IS NULL AND created_at < $1 LIMIT $2)`,
+		u.r.t(before), limit)
+}
+
 func (u upstreamLinkRepo) DeleteOrphansCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	return u.r.batch(ctx, "delete orphaned upstream links", `DELETE FROM upstream_oauth_links WHERE upstream_oauth_link_id IN (
 		SELECT upstream_oauth_link_id FROM upstream_oauth_links WHERE user_id IS NULL AND created_at < $1 LIMIT $2)`,

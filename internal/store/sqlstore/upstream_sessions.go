@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -62,12 +65,13 @@ func (u upstreamSessionRepo) Complete(ctx context.Context, s *domain.UpstreamAut
 	if err := next.Complete(u.r.now(), link, s.IDToken, s.IDTokenClaims, s.Userinfo); err != nil {
 		return err
 	}
+	sub, sid := logoutKeys(next.IDTokenClaims)
 	err := u.r.transition(ctx, "upstream session", `UPDATE upstream_oauth_authorization_sessions
 		SET completed_at = $2, upstream_oauth_link_id = $3, id_token = $4, id_token_claims = $5, userinfo = $6,
-			extra_callback_parameters = $7
+			extra_callback_parameters = $7, id_token_sub = $8, id_token_sid = $9
 		WHERE upstream_oauth_authorization_session_id = $1 AND completed_at IS NULL AND consumed_at IS NULL`,
 		idv(next.ID), u.r.tp(next.CompletedAt), idv(link), strp(next.IDToken), strp(next.IDTokenClaims),
-		strp(next.Userinfo), strp(next.ExtraCallbackParams))
+		strp(next.Userinfo), strp(next.ExtraCallbackParams), strp(sub), strp(sid))
 	if err != nil {
 		return err
 	}
@@ -89,4 +93,52 @@ func (u upstreamSessionRepo) Consume(ctx context.Context, s *domain.UpstreamAuth
 	}
 	*s = next
 	return nil
+}
+
+// logoutKeys reads the sub and sid claims of an ID token's claims (JSON),
+// which back-channel logout tokens refer to; "" for an absent or
+// non-string claim.
+func logoutKeys(claims string) (sub, sid string) {
+	var c struct {
+		Sub any `json:"sub"`
+		Sid any `json:"sid"`
+	}
+	if claims == "" || json.Unmarshal([]byte(claims), &c) != nil {
+		return "", ""
+	}
+	sub, _ = c.Sub.(string)
+	sid, _ = c.Sid.(string)
+	return sub, sid
+}
+
+func (u upstreamSessionRepo) ListLoggedIn(ctx context.Context, providerID domain.ID, sub, sid string) ([]*domain.UpstreamAuthSession, error) {
+	query := `SELECT ` + upstreamSessionColumns + ` FROM upstream_oauth_authorization_sessions
+		WHERE upstream_oauth_provider_id = $1 AND consumed_at IS NOT NULL AND user_session_id IS NOT NULL`
+	args := []any{idv(providerID)}
+	if sub == "" && sid == "" {
+		return nil, errors.New("list upstream sessions for logout: neither sub nor sid given")
+	}
+	if sub != "" {
+		args = append(args, sub)
+		query += fmt.Sprintf(" AND id_token_sub = $%d", len(args))
+	}
+	if sid != "" {
+		args = append(args, sid)
+		query += fmt.Sprintf(" AND id_token_sid = $%d", len(args))
+	}
+	return queryAll(ctx, u.r, scanUpstreamSession, query+" ORDER BY upstream_oauth_authorization_session_id", args...)
+}
+
+func (u upstreamSessionRepo) RecordLogoutToken(ctx context.Context, providerID domain.ID, jti string, keepUntil time.Time) error {
+	return u.r.atomically(ctx, func(r repos) error {
+		if _, err := r.exec(ctx, `DELETE FROM upstream_oauth_logout_tokens WHERE expires_at < $1`, r.t(r.now())); err != nil {
+			return fmt.Errorf("forget old logout tokens: %w", err)
+		}
+		_, err := r.exec(ctx, `INSERT INTO upstream_oauth_logout_tokens (upstream_oauth_provider_id, jti, expires_at)
+			VALUES ($1, $2, $3)`, idv(providerID), jti, r.t(keepUntil))
+		if err != nil {
+			return fmt.Errorf("record logout token: %w", err)
+		}
+		return nil
+	})
 }

@@ -1,6 +1,9 @@
 package oidc
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // backchannelLogoutEvent is the member a logout token's events claim
 // must hold.
@@ -13,6 +16,8 @@ type LogoutToken struct {
 	SessionID string
 	// JTI lets the caller refuse a replayed token (optional in the spec).
 	JTI string
+	// Expiry is the token's exp: a replay needs remembering until then.
+	Expiry time.Time
 }
 
 // ValidateLogoutToken checks a back-channel logout token (OpenID Connect
@@ -54,6 +59,10 @@ func (p *Provider) ValidateLogoutToken(ctx context.Context, token string) (*Logo
 		if *f.dst, _, err = p.stringClaim(c, f.name, what); err != nil {
 			return nil, err
 		}
+	}
+	// verifiedClaims checked exp; it is present and valid.
+	if lt.Expiry, _, err = p.timeClaim(c, "exp", what); err != nil {
+		return nil, err
 	}
 	if lt.Subject == "" && lt.SessionID == "" {
 		return nil, p.fail(KindMissingClaim, nil, "the logout token has neither sub nor sid")

@@ -71,6 +71,11 @@ func TestValidateLogoutToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			tc.want.Expiry = time.Unix(now.Add(2*time.Minute).Unix(), 0)
+			if !lt.Expiry.Equal(tc.want.Expiry) {
+				t.Errorf("expiry %v, want %v", lt.Expiry, tc.want.Expiry)
+			}
+			lt.Expiry = tc.want.Expiry
 			if *lt != tc.want {
 				t.Errorf("logout token %+v, want %+v", *lt, tc.want)
 			}

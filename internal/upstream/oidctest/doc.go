@@ -12,6 +12,17 @@
 //
 // Both take a Config (clients and users) and return a Provider, whose Login
 // drives the provider's pages up to the redirect (or form_post) back to the
-// client, and returns that without following it. Tests and testenv import
-// this package; the product never does.
+// client, and returns that without following it.
+//
+// For what real providers cannot be made to do, Fake(t, FakeConfig) runs a
+// small provider of our own in-process (httptest, plain HTTP): discovery,
+// JWKS, an authorization endpoint that answers at once with a code (no
+// login form), token and userinfo. Its FakeConfig (changeable with Update)
+// makes it misbehave: bad discovery metadata or status, error=access_denied,
+// token endpoint errors and 5xx, ID token claims edited (aud, nonce, exp,
+// iss, sub), tokens signed by an impostor key; Close takes it down. It
+// records the authorization and token requests (client authentication,
+// PKCE) and mints back-channel logout tokens.
+//
+// Tests and testenv import this package; the product never does.
 package oidctest

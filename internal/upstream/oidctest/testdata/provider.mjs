@@ -120,6 +120,9 @@ const readForm = async (req) => new URLSearchParams(await readBody(req));
 // or the body whatever client_secret_basic or client_secret_post says, and
 // the tests want a client that uses the wrong one refused.
 function secretMethodRefusal(authorization, form) {
+  // A JWT assertion names its client itself, client_id may be left out
+  // (RFC 7521 §4.2): the provider checks it against the registered method.
+  if (form.has('client_assertion')) return undefined;
   const basic = /^basic /i.test(authorization ?? '');
   let clientId = form.get('client_id');
   if (basic) {
