@@ -82,3 +82,30 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 
 image:
 	DOCKER_BUILDKIT=1 $(DOCKER) build -t $(IMAGE) --build-arg VERSION=$(VERSION) .
+
+# A synthetic Synapse homeserver of N users (about 5 rows each: emails,
+# phone numbers, external IDs, devices, access and refresh tokens, guests,
+# deactivated, locked, admin and bridge users) for syn2mas, in an empty
+# PostgreSQL database or a new SQLite file. Synapse wants its PostgreSQL
+# database with LC_COLLATE 'C' (also much faster to index). Add FORCE=1 to
+# replace what is there; every password is printed at the end.
+.PHONY: synapse-fixture
+synapse-fixture:
+	@test -n "$(N)" -a -n "$(DB)" || { echo "usage: make synapse-fixture N=100000 DB=postgres://…|FILE.db [FORCE=1]"; exit 1; }
+	$(GO) run ./internal/syn2mas/synapsedb/synapsegen/cmd -users $(N) -db '$(DB)' $(if $(FORCE),-force)
+
+# syn2mas's throughput (issue 13): migrates a generated homeserver of
+# BENCH_USERS users (about 5 rows each) from PostgreSQL to PostgreSQL with
+# `mas-cli syn2mas migrate`, and prints the rows per second end to end, the
+# time of each stage, and the same run's ceiling: one COPY of as many rows
+# of the same shapes into an empty table on the same server. Targets:
+# 100,000 rows/s, and at least half the ceiling. It creates and drops its
+# own databases on the server of MAS_TEST_DATABASE_URL (started by
+# scripts/test-services when unset). PROFILE=cpu.out writes a CPU profile
+# of the run (go tool pprof cpu.out).
+BENCH_USERS ?= 1000000
+.PHONY: bench-syn2mas
+bench-syn2mas:
+	@set -e; if [ -z "$$MAS_TEST_DATABASE_URL" ]; then eval "$$(scripts/test-services --env)"; fi; \
+	BENCH_USERS=$(BENCH_USERS) $(GO) test ./internal/cli -run '^$$' -bench '^BenchmarkSyn2masPostgres$$' -benchtime 1x -count 1 -timeout 2h \
+		$(if $(PROFILE),-cpuprofile $(abspath $(PROFILE)) -o $(abspath $(PROFILE)).test)

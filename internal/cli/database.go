@@ -10,5 +10,6 @@ func newDatabaseCommand(g *globals) *cobra.Command {
 		RunE:  showHelp,
 	}
 	cmd.AddCommand(newDatabaseMigrateCommand(g))
+	cmd.AddCommand(newDatabaseImportUpstreamCommand(g))
 	return cmd
 }

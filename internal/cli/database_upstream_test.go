@@ -24,7 +24,7 @@ func TestUpstreamDatabaseRefused(t *testing.T) {
 		"Error: migrating the database: this database is used by upstream MAS (the Rust Matrix Authentication Service), and this service cannot share a database with upstream MAS.\n",
 		`Found in schema "public": upstream's migration ledger _sqlx_migrations recording 6 applied migration(s), the latest 20250312094013`,
 		"Nothing was changed: no table, schema, extension or migration record was created or altered.\n",
-		"`mas-cli database import-upstream` (to come)",
+		"`mas-cli database import-upstream` (--from <this database's URI>), or convert this one where it is (--in-place).",
 	}
 	// Without --no-migrate the refusal comes from the migration itself,
 	// hence the same "migrating the database" context; with it, from the

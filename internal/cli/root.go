@@ -232,6 +232,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newTemplatesCommand(g),
 		newManageCommand(g),
 		newDoctorCommand(g),
+		newSyn2masCommand(g),
 	)
 	markUsageErrors(root)
 	return root

@@ -43,6 +43,7 @@ var rank = map[string]int{
 	"internal/pages":       2, // rendering and forms of every HTML page
 	"internal/httpserver":  2, // listeners and middleware; handlers come from app
 	"internal/session":     3,
+	"internal/syn2mas":     2, // the Synapse migration: checks, mapping, progress; sources and config below it
 	"internal/jobs":        4,
 	"internal/oauth":       4,
 	"internal/compat":      4,
@@ -53,6 +54,10 @@ var rank = map[string]int{
 	"internal/testenv":     6,
 	"internal/e2e":         7,
 	"cmd/mas-cli":          7,
+
+	// import-upstream: upstream MAS's tables into the store, reported
+	// through syn2mas's progress.
+	"internal/importupstream": 3,
 }
 
 // prefixRank ranks sub-packages that sit apart from their parent.
@@ -72,6 +77,16 @@ var prefixRank = map[string]int{
 	"internal/upstream/oidc":             1, // relying party for upstream providers: keys, clock, net/http
 	"internal/upstream/claims":           1, // claims_imports templates: pure, no store or HTTP
 	"internal/upstream/registry":         2, // the enabled providers, built from the store at start
+	"internal/syn2mas/synapseconfig":     1, // Synapse's homeserver.yaml, read and merged: pure, no store
+
+	// The Synapse database reader, and its test support (synthetic
+	// homeservers, and the command behind make synapse-fixture).
+	"internal/syn2mas/synapsedb":                1,
+	"internal/syn2mas/synapsedb/synapsegen":     2,
+	"internal/syn2mas/synapsedb/synapsegen/cmd": 3,
+
+	// Test support: upstream MAS's schema and a generator of its rows.
+	"internal/importupstream/upstreamtest": 4, // above pgtest, whose databases it fills
 }
 
 // onlyFrom lists packages that just a few others may import.
@@ -86,7 +101,7 @@ var onlyFrom = map[string][]string{
 	"internal/homeserver/homeservertest": {"internal/testenv"},
 	"internal/homeserver/synapsetest":    {"internal/testenv"},
 	"internal/store/storetest":           {},
-	"internal/store/postgres/pgtest":     {"internal/testenv", "internal/testdb", "internal/homeserver/synapsetest"},
+	"internal/store/postgres/pgtest":     {"internal/testenv", "internal/testdb", "internal/homeserver/synapsetest", "internal/importupstream/upstreamtest"},
 	"internal/clock/clocktest":           {"internal/store/storetest", "internal/testenv"},
 	"internal/testenv":                   {},
 	"internal/browsertest":               {},
@@ -95,6 +110,12 @@ var onlyFrom = map[string][]string{
 	"internal/testdb":                    {},
 	"internal/email/mailpittest":         {"internal/testenv"},
 	"internal/upstream/oidctest":         {"internal/testenv"},
+
+	// Synthetic Synapse homeservers: tests and make synapse-fixture.
+	"internal/syn2mas/synapsedb/synapsegen": {"internal/syn2mas/synapsedb/synapsegen/cmd"},
+
+	// Upstream MAS databases for the tests of import-upstream.
+	"internal/importupstream/upstreamtest": {},
 }
 
 // forbiddenStd lists standard packages a package must not use.

@@ -22,6 +22,9 @@ var (
 	// ErrConflict is returned when a write would break a uniqueness rule or
 	// when the row changed state underneath a transition.
 	ErrConflict = errors.New("conflict")
+	// ErrLocked is returned by Bulk.BulkLoad when another load holds its
+	// lock.
+	ErrLocked = errors.New("locked by another process")
 )
 
 // Store is an open database.

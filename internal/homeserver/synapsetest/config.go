@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,8 +19,8 @@ var relaxed = map[string]any{"per_second": 1000, "burst_count": 10000}
 
 // homeserverConfig is the homeserver.yaml of one instance. JSON is YAML,
 // so the file is written with encoding/json.
-func (s *Synapse) homeserverConfig(port int, databaseURL string) (map[string]any, error) {
-	db, err := databaseSection(s.dir, databaseURL)
+func (s *Synapse) homeserverConfig(port int) (map[string]any, error) {
+	db, err := databaseSection(s.dir, s.databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +46,8 @@ func (s *Synapse) homeserverConfig(port int, databaseURL string) (map[string]any
 		"suppress_key_server_warning": true,
 		"federation_domain_whitelist": []any{},
 		"registration_shared_secret":  s.RegistrationSecret,
-		"macaroon_secret_key":         rand.Text(),
-		"form_secret":                 rand.Text(),
+		"macaroon_secret_key":         s.macaroonKey,
+		"form_secret":                 s.formSecret,
 		"enable_registration":         false,
 		"url_preview_enabled":         false,
 		"presence":                    map[string]any{"enabled": false},
@@ -67,9 +69,13 @@ func (s *Synapse) homeserverConfig(port int, databaseURL string) (map[string]any
 		// it exists). Run them flat out; Start waits for them.
 		"background_updates":                map[string]any{"sleep_enabled": false, "background_update_duration_ms": 1000},
 		"allow_guest_access":                false,
+		"app_service_config_files":          []string{},
 		"require_auth_for_profile_requests": false,
 	}
-	switch s.mode {
+	if s.opts.AppService != "" {
+		cfg["app_service_config_files"] = []string{filepath.Join(s.dir, appServiceFile)}
+	}
+	switch s.currentMode() {
 	case Delegated:
 		cfg["matrix_authentication_service"] = map[string]any{
 			"enabled":  true,
@@ -82,6 +88,7 @@ func (s *Synapse) homeserverConfig(port int, databaseURL string) (map[string]any
 			pw["pepper"] = s.Pepper
 		}
 		cfg["password_config"] = pw
+		cfg["allow_guest_access"] = s.opts.GuestAccess
 	}
 	if editConfig != nil {
 		editConfig(cfg)
@@ -146,11 +153,13 @@ root:
 disable_existing_loggers: false
 `
 
-// writeFiles writes the configuration, log configuration and signing key.
-// The key is written here rather than by Synapse's --generate-keys, which
-// would cost a second Python start.
-func (s *Synapse) writeFiles(port int, databaseURL string) error {
-	cfg, err := s.homeserverConfig(port, databaseURL)
+// writeFiles writes the configuration, log configuration, application
+// service registration and, the first time, the signing key (kept by
+// Restart, as a homeserver keeps its key). The key is written here rather
+// than by Synapse's --generate-keys, which would cost a second Python
+// start.
+func (s *Synapse) writeFiles(port int) error {
+	cfg, err := s.homeserverConfig(port)
 	if err != nil {
 		return err
 	}
@@ -158,16 +167,23 @@ func (s *Synapse) writeFiles(port int, databaseURL string) error {
 	if err != nil {
 		return err
 	}
-	seed := make([]byte, 32)
-	if _, err := rand.Read(seed); err != nil {
-		return err
-	}
-	key := "ed25519 a_test " + base64.RawStdEncoding.EncodeToString(seed) + "\n"
-	for name, content := range map[string]string{
+	files := map[string]string{
 		"homeserver.yaml": string(b),
 		"log.yaml":        logConfig,
-		"signing.key":     key,
-	} {
+	}
+	if s.opts.AppService != "" {
+		if files[appServiceFile], err = s.appServiceRegistration(); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "signing.key")); errors.Is(err, fs.ErrNotExist) {
+		seed := make([]byte, 32)
+		if _, err := rand.Read(seed); err != nil {
+			return err
+		}
+		files["signing.key"] = "ed25519 a_test " + base64.RawStdEncoding.EncodeToString(seed) + "\n"
+	}
+	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(content), 0o600); err != nil {
 			return err
 		}

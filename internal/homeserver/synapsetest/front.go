@@ -70,7 +70,7 @@ func (s *Synapse) clientHandler() http.Handler {
 		return u
 	}, "Synapse is not running")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.mode == Delegated && compatPath.MatchString(r.URL.Path) {
+		if s.currentMode() == Delegated && compatPath.MatchString(r.URL.Path) {
 			service.ServeHTTP(w, r)
 			return
 		}

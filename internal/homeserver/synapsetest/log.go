@@ -54,9 +54,3 @@ func (b *logBuffer) tail(mark, n int) string {
 	}
 	return "[… earlier lines cut …]\n" + strings.Join(lines[len(lines)-n:], "\n")
 }
-
-func (b *logBuffer) reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}

@@ -15,9 +15,9 @@ import (
 // schema update of its fresh database, as on any homeserver that has been
 // up for a while: until then some of its endpoints fail (see the
 // background_updates setting in homeserverConfig).
-func (s *Synapse) waitBackgroundUpdates(ctx context.Context, databaseURL string) error {
-	driver, dsn := "pgx", databaseURL
-	if databaseURL == "" {
+func (s *Synapse) waitBackgroundUpdates(ctx context.Context) error {
+	driver, dsn := "pgx", s.databaseURL
+	if s.databaseURL == "" {
 		driver, dsn = "sqlite", "file:"+filepath.Join(s.dir, "homeserver.db")+"?mode=ro&_pragma=busy_timeout(5000)"
 	}
 	db, err := sql.Open(driver, dsn)

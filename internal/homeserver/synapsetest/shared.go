@@ -89,8 +89,8 @@ func Shared(t testing.TB, opts Options) *Synapse {
 // Attach points AuthURL (and the legacy login endpoints behind ClientURL)
 // at a running service, until the test ends or another Attach.
 func (s *Synapse) Attach(serviceURL string) error {
-	if s.mode != Delegated {
-		return fmt.Errorf("synapsetest: a %s-mode Synapse has no service to attach", s.mode)
+	if mode := s.currentMode(); mode != Delegated {
+		return fmt.Errorf("synapsetest: a %s-mode Synapse has no service to attach", mode)
 	}
 	u, err := url.Parse(serviceURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {

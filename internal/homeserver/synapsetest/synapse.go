@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,6 +58,13 @@ type Options struct {
 	Postgres bool
 	// Pepper is password_config.pepper in Legacy mode.
 	Pepper string
+	// GuestAccess is allow_guest_access in Legacy mode, for making guests
+	// (POST /_matrix/client/v3/register?kind=guest).
+	GuestAccess bool
+	// AppService, when set, registers an application service with this
+	// id (in both modes) that owns, exclusively, the users whose
+	// localpart starts with AppService+"_": see RegisterAppServiceUser.
+	AppService string
 }
 
 func (o Options) String() string {
@@ -88,8 +96,9 @@ type Synapse struct {
 	Pepper string
 
 	opts        Options
-	mode        Mode
+	mode        atomic.Int32 // a Mode; Restart changes it while the fronts serve
 	dir         string
+	databaseURL string // PostgreSQL; "" for SQLite in dir
 	removeDir   bool
 	port        int
 	cmd         *exec.Cmd
@@ -101,6 +110,10 @@ type Synapse struct {
 	authFront   *front
 	clientFront *front
 	service     attachment
+
+	// Kept across Restart, as a homeserver keeps them.
+	macaroonKey, formSecret string
+	asToken, hsToken        string
 	// lease is held by the test using a shared instance.
 	lease chan struct{}
 }
@@ -207,12 +220,16 @@ func Start(opts Options) (*Synapse, error) {
 		RegistrationSecret: rand.Text(),
 		Pepper:             opts.Pepper,
 		opts:               opts,
-		mode:               opts.Mode,
 		dir:                dir,
+		macaroonKey:        rand.Text(),
+		formSecret:         rand.Text(),
+		asToken:            rand.Text(),
+		hsToken:            rand.Text(),
 		removeDir:          os.Getenv(KeepEnvVar) == "",
 		log:                &logBuffer{},
 		lease:              make(chan struct{}, 1),
 	}
+	s.mode.Store(int32(opts.Mode))
 	fail := func(err error) (*Synapse, error) {
 		s.Stop() //nolint:errcheck // already failing
 		return nil, fmt.Errorf("%s: %w", opts, err)
@@ -227,37 +244,45 @@ func Start(opts Options) (*Synapse, error) {
 	}
 	s.clientFront = newFront(s.clientHandler())
 
-	databaseURL := ""
 	if opts.Postgres {
 		// Synapse refuses a database whose collation is not C.
-		if databaseURL, s.dropDB, err = pgtest.Create("TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
+		if s.databaseURL, s.dropDB, err = pgtest.Create("TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
 			return fail(err)
 		}
 	}
+	if err := s.run(python); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// run writes the configuration and starts Synapse on a free port, then
+// waits until it has run its background updates.
+func (s *Synapse) run(python string) error {
 	for attempt := 1; ; attempt++ {
 		port, err := pickPort()
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		if err := s.writeFiles(port, databaseURL); err != nil {
-			return fail(err)
+		if err := s.writeFiles(port); err != nil {
+			return err
 		}
+		mark := s.log.mark()
 		err = s.launch(python, port)
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-			err = s.waitBackgroundUpdates(ctx, databaseURL)
+			err = s.waitBackgroundUpdates(ctx)
 			cancel()
 			if err != nil {
-				return fail(fmt.Errorf("%w; its log:\n%s", err, s.log.tail(0, logLinesOnFailure)))
+				return fmt.Errorf("%w; its log:\n%s", err, s.log.tail(mark, logLinesOnFailure))
 			}
-			return s, nil
+			return nil
 		}
 		// Another process may take the free port before Synapse binds it.
-		if attempt < portAttempts && strings.Contains(s.log.since(0), "Address already in use") {
-			s.log.reset()
+		if attempt < portAttempts && strings.Contains(s.log.since(mark), "Address already in use") {
 			continue
 		}
-		return fail(err)
+		return err
 	}
 }
 
@@ -305,16 +330,7 @@ func (s *Synapse) launch(python string, port int) error {
 // instance's database and files. It may be called more than once.
 func (s *Synapse) Stop() error {
 	var errs []error
-	if s.cmd != nil && s.exited != nil {
-		_ = signalGroup(s.cmd, syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(stopTimeout):
-			s.kill()
-			errs = append(errs, fmt.Errorf("Synapse ignored SIGTERM for %v and was killed", stopTimeout))
-		}
-		s.cmd = nil
-	}
+	errs = append(errs, s.Halt())
 	for _, f := range []*front{s.authFront, s.clientFront} {
 		if f != nil {
 			f.Close()

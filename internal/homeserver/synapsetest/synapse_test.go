@@ -1,11 +1,14 @@
 package synapsetest
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +148,62 @@ func TestPostgresDown(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("reporting it took %v", d)
+	}
+}
+
+// TestHaltRestartDelegated: a legacy instance with guests and an
+// application service, halted and restarted in delegated mode, keeps its
+// database, signing key and ClientURL, and now asks the attached service.
+func TestHaltRestartDelegated(t *testing.T) {
+	s := New(t, Options{Mode: Legacy, Pepper: "some-pepper", GuestAccess: true, AppService: "irc"})
+	ctx := context.Background()
+	if _, _, err := s.RegisterUser(ctx, "before", "a password", false); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Do(ctx, http.MethodPost, "/_matrix/client/v3/register?kind=guest", "", map[string]any{})
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("guest registration = %v %v", resp, err)
+	}
+	if _, err := s.RegisterAppServiceUser(ctx, "irc_alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegisterAppServiceUser(ctx, "alice"); err == nil {
+		t.Fatal("the application service registered a user outside its namespace")
+	}
+	key, err := os.ReadFile(filepath.Join(s.dir, "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientURL := s.ClientURL()
+
+	if err := s.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Do(ctx, http.MethodGet, "/health", "", nil); err == nil {
+		t.Fatal("a halted Synapse answers")
+	}
+	if err := s.EditConfig(func(cfg map[string]any) { cfg["allow_guest_access"] = false }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(s.ConfigPath()); !strings.Contains(string(b), `"allow_guest_access": false`) {
+		t.Fatalf("EditConfig did not write the change:\n%s", b)
+	}
+	if err := s.Restart(Delegated); err != nil {
+		t.Fatal(err)
+	}
+	if s.AuthURL() == "" || s.ClientURL() != clientURL || s.Options().Mode != Delegated {
+		t.Fatalf("after Restart: AuthURL %q, ClientURL %q (was %q), mode %v", s.AuthURL(), s.ClientURL(), clientURL, s.Options().Mode)
+	}
+	if after, _ := os.ReadFile(filepath.Join(s.dir, "signing.key")); !bytes.Equal(after, key) {
+		t.Fatal("Restart changed the signing key")
+	}
+	if u, err := s.QueryUser(ctx, "before"); err != nil || u == nil {
+		t.Fatalf("query_user of a user made before the restart = %+v, %v", u, err)
+	}
+	// Synapse checks the application service's own token itself, also
+	// when it acts as one of its users.
+	resp, err = s.Do(ctx, http.MethodGet, "/_matrix/client/v3/account/whoami?user_id="+url.QueryEscape(s.MXID("irc_alice")), s.asToken, nil)
+	if err != nil || resp.Status != http.StatusOK || resp.Body["user_id"] != s.MXID("irc_alice") {
+		t.Fatalf("whoami of the application service's user = %v %v", resp, err)
 	}
 }

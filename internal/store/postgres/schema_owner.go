@@ -247,7 +247,7 @@ func (e *schemaConflictError) Error() string {
 			nameSome(sv.tables, 5), upstreamLedger, ourLedger)
 	}
 	b.WriteString(nothingChanged + "\n")
-	b.WriteString("Give this service a new, empty database (database.uri); the command `mas-cli database import-upstream` (to come) will move the data from this database into it.")
+	b.WriteString("Give this service a new, empty database (database.uri) and copy this one into it with `mas-cli database import-upstream` (--from <this database's URI>), or convert this one where it is (--in-place).")
 	e.writeOurDebris(&b)
 	return b.String()
 }
