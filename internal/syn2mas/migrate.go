@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"mas/internal/domain"
@@ -93,6 +94,7 @@ type Progress interface {
 // user is what the later stages need to know about a migrated user.
 type user struct {
 	id        domain.ID
+	idStr     string // id.String(), computed once
 	createdAt time.Time
 	admin     bool
 	inactive  bool // deactivated or guest: no sessions
@@ -112,19 +114,42 @@ type migration struct {
 	emails    map[string]bool
 	threepids map[string]bool
 	links     map[string]bool
-	// sessions maps user\x00device to the compat session of the device;
-	// written marks those whose row is written.
-	sessions map[string]domain.ID
-	written  map[string]bool
-	// sessionTimes are the creation times of sessions first seen through
-	// a token (the device row comes later).
-	sessionTimes map[string]time.Time
-	providers    map[string]domain.ID
-	// admins are the IDs of the migrated Synapse admins.
-	admins map[string]bool
+	// sessions are the compat sessions of the devices, by user and
+	// device, assigned by the first token or device row that names one.
+	sessions  map[sessionKey]*session
+	providers map[string]domain.ID
 
 	pending map[string]*batch
 	stage   *StageSummary
+	// out hands full batches to the writer goroutine (see write), so that
+	// reading and mapping overlap with the database's writing.
+	out     chan writeJob
+	written chan error
+	failed  atomic.Bool
+}
+
+// sessionKey names a device.
+type sessionKey struct {
+	user   domain.ID
+	device string
+}
+
+// session is a device's compat session: its ID, when it was created (the
+// first token's time), and whether its row is written.
+type session struct {
+	id      domain.ID
+	created time.Time
+	written bool
+	admin   bool
+}
+
+// writeJob is a batch for the writer goroutine, or (rows nil) a barrier:
+// done is closed once everything before it is written.
+type writeJob struct {
+	table   string
+	columns []string
+	rows    [][]any
+	done    chan struct{}
 }
 
 // batch accumulates rows of one table.
@@ -169,10 +194,8 @@ func Migrate(ctx context.Context, src synapsedb.Source, b store.Bulk, s Settings
 	m := &migration{
 		opts: opts, settings: s, ids: domain.NewIDGenerator(opts.Rand), log: opts.Logger,
 		users: map[string]*user{}, usernames: map[string]string{}, emails: map[string]bool{},
-		threepids: map[string]bool{}, links: map[string]bool{}, sessions: map[string]domain.ID{},
-		written: map[string]bool{}, sessionTimes: map[string]time.Time{}, providers: map[string]domain.ID{},
-		admins:  map[string]bool{},
-		pending: map[string]*batch{},
+		threepids: map[string]bool{}, links: map[string]bool{}, sessions: map[sessionKey]*session{},
+		providers: map[string]domain.ID{}, pending: map[string]*batch{},
 	}
 	for _, p := range s.Providers {
 		if p.SynapseIdpID != "" {
@@ -195,50 +218,67 @@ func Migrate(ctx context.Context, src synapsedb.Source, b store.Bulk, s Settings
 	},
 		func(w store.BulkWriter) error {
 			m.w = w
-			stages := []struct {
-				entity, table string
-				run           func(context.Context, synapsedb.Source) error
-			}{
-				{EntityUsers, "users", m.migrateUsers},
-				{EntityThreepids, "user_threepids", m.migrateThreepids},
-				{EntityExternalIDs, "user_external_ids", m.migrateExternalIDs},
-				{EntityUnrefreshableTokens, "access_tokens", m.migrateUnrefreshable},
-				{EntityRefreshableTokens, "refresh_tokens", m.migrateRefreshable},
-				{EntityDevices, "devices", m.migrateDevices},
+			m.presize(ctx, src)
+			m.startWriter(ctx)
+			err := m.runStages(ctx, src, summary)
+			// The writer's error explains a stop of the reading side.
+			if werr := m.stopWriter(); werr != nil {
+				err = werr
 			}
-			for _, st := range stages {
-				approx, err := src.Estimate(ctx, st.table)
-				if err != nil {
-					return err
-				}
-				if st.entity == EntityUnrefreshableTokens {
-					// As upstream: access tokens minus refresh tokens.
-					refresh, err := src.Estimate(ctx, "refresh_tokens")
-					if err != nil {
-						return err
-					}
-					approx = max(approx-refresh, 0)
-				}
-				m.stage = &StageSummary{Entity: st.entity, Skipped: map[string]int64{}}
-				began := opts.Now()
-				opts.Progress.Stage(st.entity, approx)
-				if err := st.run(ctx, src); err != nil {
-					return err
-				}
-				if err := m.flushAll(ctx); err != nil {
-					return err
-				}
-				m.stage.Duration = opts.Now().Sub(began)
-				opts.Progress.Done(*m.stage)
-				summary.Stages = append(summary.Stages, *m.stage)
-			}
-			return nil
+			return err
 		})
 	if err != nil {
 		return nil, err
 	}
 	summary.Duration = opts.Now().Sub(start)
 	return summary, nil
+}
+
+// runStages migrates each entity in turn.
+func (m *migration) runStages(ctx context.Context, src synapsedb.Source, summary *Summary) error {
+	opts := m.opts
+	stages := []struct {
+		entity, table string
+		run           func(context.Context, synapsedb.Source) error
+	}{
+		{EntityUsers, "users", m.migrateUsers},
+		{EntityThreepids, "user_threepids", m.migrateThreepids},
+		{EntityExternalIDs, "user_external_ids", m.migrateExternalIDs},
+		{EntityUnrefreshableTokens, "access_tokens", m.migrateUnrefreshable},
+		{EntityRefreshableTokens, "refresh_tokens", m.migrateRefreshable},
+		{EntityDevices, "devices", m.migrateDevices},
+	}
+	for _, st := range stages {
+		approx, err := src.Estimate(ctx, st.table)
+		if err != nil {
+			return err
+		}
+		if st.entity == EntityUnrefreshableTokens {
+			// As upstream: access tokens minus refresh tokens.
+			refresh, err := src.Estimate(ctx, "refresh_tokens")
+			if err != nil {
+				return err
+			}
+			approx = max(approx-refresh, 0)
+		}
+		m.stage = &StageSummary{Entity: st.entity, Skipped: map[string]int64{}}
+		began := opts.Now()
+		opts.Progress.Stage(st.entity, approx)
+		if err := st.run(ctx, src); err != nil {
+			return err
+		}
+		if err := m.flushAll(ctx); err != nil {
+			return err
+		}
+		// The stage is done once its rows are written.
+		if err := m.barrier(ctx); err != nil {
+			return err
+		}
+		m.stage.Duration = opts.Now().Sub(began)
+		opts.Progress.Done(*m.stage)
+		summary.Stages = append(summary.Stages, *m.stage)
+	}
+	return nil
 }
 
 type nopProgress struct{}
@@ -266,12 +306,87 @@ func (m *migration) flush(ctx context.Context, b *batch) error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	if err := m.w.Write(ctx, b.table, b.columns, b.rows); err != nil {
-		return fmt.Errorf("writing %s: %w", b.table, err)
+	if err := m.send(ctx, writeJob{table: b.table, columns: b.columns, rows: b.rows}); err != nil {
+		return err
 	}
-	b.rows = b.rows[:0]
+	b.rows = make([][]any, 0, batchRows)
 	m.opts.Progress.Update(m.stage.Entity, m.stage.Migrated, m.stage.SkippedTotal())
 	return nil
+}
+
+// errWriterFailed stops the reading side once the writer has failed; the
+// writer's own error is the one reported.
+var errWriterFailed = errors.New("the writer failed")
+
+func (m *migration) send(ctx context.Context, j writeJob) error {
+	if m.failed.Load() {
+		return errWriterFailed
+	}
+	select {
+	case m.out <- j:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startWriter starts the goroutine that writes the batches, in order. A
+// few batches wait at most, which bounds the memory in flight.
+func (m *migration) startWriter(ctx context.Context) {
+	m.out = make(chan writeJob, 4)
+	m.written = make(chan error, 1)
+	go func() {
+		var err error
+		for j := range m.out {
+			switch {
+			case j.rows == nil:
+				close(j.done)
+			case err == nil:
+				if werr := m.w.Write(ctx, j.table, j.columns, j.rows); werr != nil {
+					err = fmt.Errorf("writing %s: %w", j.table, werr)
+					m.failed.Store(true)
+				}
+			}
+		}
+		m.written <- err
+	}()
+}
+
+// barrier waits until every batch sent so far is written.
+func (m *migration) barrier(ctx context.Context) error {
+	done := make(chan struct{})
+	if err := m.send(ctx, writeJob{done: done}); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if m.failed.Load() {
+		return errWriterFailed
+	}
+	return nil
+}
+
+// stopWriter ends the writer and returns its error.
+func (m *migration) stopWriter() error {
+	close(m.out)
+	return <-m.written
+}
+
+// presize sizes the maps for the homeserver at hand (estimates only).
+func (m *migration) presize(ctx context.Context, src synapsedb.Source) {
+	if n, err := src.Estimate(ctx, "users"); err == nil && n > 0 {
+		m.users = make(map[string]*user, n)
+		m.usernames = make(map[string]string, n)
+	}
+	if n, err := src.Estimate(ctx, "devices"); err == nil && n > 0 {
+		m.sessions = make(map[sessionKey]*session, n)
+	}
+	if n, err := src.Estimate(ctx, "user_threepids"); err == nil && n > 0 {
+		m.emails = make(map[string]bool, n)
+	}
 }
 
 // flushAll writes every pending row, parents before children.
@@ -349,10 +464,7 @@ func (m *migration) migrateUsers(ctx context.Context, src synapsedb.Source) erro
 		m.usernames[lower] = u.Name
 		created := time.Unix(u.CreationTS, 0).UTC()
 		id := m.ids.New(created)
-		m.users[u.Name] = &user{id: id, createdAt: created, admin: u.Admin, inactive: u.Deactivated || u.IsGuest}
-		if u.Admin {
-			m.admins[id.String()] = true
-		}
+		m.users[u.Name] = &user{id: id, idStr: id.String(), createdAt: created, admin: u.Admin, inactive: u.Deactivated || u.IsGuest}
 		var locked, deactivated any
 		if u.Locked {
 			locked = created
@@ -360,7 +472,7 @@ func (m *migration) migrateUsers(ctx context.Context, src synapsedb.Source) erro
 		if u.Deactivated {
 			deactivated = created
 		}
-		if err := m.add(ctx, "users", id.String(), local, created, locked, deactivated, u.Admin, u.IsGuest); err != nil {
+		if err := m.add(ctx, "users", m.users[u.Name].idStr, local, created, locked, deactivated, u.Admin, u.IsGuest); err != nil {
 			return err
 		}
 		if u.PasswordHash != nil && *u.PasswordHash != "" {
@@ -406,17 +518,17 @@ func (m *migration) migrateThreepids(ctx context.Context, src synapsedb.Source) 
 				return nil
 			}
 			m.emails[key] = true
-			if err := m.add(ctx, "user_emails", m.ids.New(added).String(), u.id.String(), t.Address, added); err != nil {
+			if err := m.add(ctx, "user_emails", m.ids.New(added).String(), u.idStr, t.Address, added); err != nil {
 				return err
 			}
 		} else {
-			key := u.id.String() + "\x00" + t.Medium + "\x00" + t.Address
+			key := u.idStr + "\x00" + t.Medium + "\x00" + t.Address
 			if m.threepids[key] {
 				m.skip(ctx, reasonDuplicate, "user", t.UserID)
 				return nil
 			}
 			m.threepids[key] = true
-			if err := m.add(ctx, "user_unsupported_third_party_ids", u.id.String(), t.Medium, t.Address, added); err != nil {
+			if err := m.add(ctx, "user_unsupported_third_party_ids", u.idStr, t.Medium, t.Address, added); err != nil {
 				return err
 			}
 		}
@@ -451,7 +563,7 @@ func (m *migration) migrateExternalIDs(ctx context.Context, src synapsedb.Source
 		}
 		m.links[key] = true
 		if err := m.add(ctx, "upstream_oauth_links", m.ids.New(u.createdAt).String(), provider.String(), e.ExternalID,
-			u.id.String(), u.createdAt); err != nil {
+			u.idStr, u.createdAt); err != nil {
 			return err
 		}
 		m.stage.Migrated++
@@ -461,15 +573,14 @@ func (m *migration) migrateExternalIDs(ctx context.Context, src synapsedb.Source
 
 // sessionFor returns the compat session of a user's device, assigning it
 // (created at t) the first time.
-func (m *migration) sessionFor(u *user, device string, t time.Time) domain.ID {
-	key := u.id.String() + "\x00" + device
-	if id, ok := m.sessions[key]; ok {
-		return id
+func (m *migration) sessionFor(u *user, device string, t time.Time) *session {
+	key := sessionKey{user: u.id, device: device}
+	if s, ok := m.sessions[key]; ok {
+		return s
 	}
-	id := m.ids.New(t)
-	m.sessions[key] = id
-	m.sessionTimes[key] = t
-	return id
+	s := &session{id: m.ids.New(t), created: t, admin: u.admin}
+	m.sessions[key] = s
+	return s
 }
 
 // tokenOwner returns the user a token or device row belongs to, when its
@@ -501,12 +612,12 @@ func (m *migration) migrateUnrefreshable(ctx context.Context, src synapsedb.Sour
 		if t.DeviceID == nil {
 			// A token without device gets a session of its own.
 			session = m.ids.New(created)
-			if err := m.add(ctx, "compat_sessions", session.String(), u.id.String(), nil, false, created,
+			if err := m.add(ctx, "compat_sessions", session.String(), u.idStr, nil, false, created,
 				nil, nil, nil, nil); err != nil {
 				return err
 			}
 		} else {
-			session = m.sessionFor(u, *t.DeviceID, created)
+			session = m.sessionFor(u, *t.DeviceID, created).id
 		}
 		if err := m.add(ctx, "compat_access_tokens", m.ids.New(created).String(), session.String(), t.Token, created,
 			optMs(t.ValidUntilMS)); err != nil {
@@ -524,7 +635,7 @@ func (m *migration) migrateRefreshable(ctx context.Context, src synapsedb.Source
 			return nil
 		}
 		created := m.tokenTime(t.LastValidated)
-		session := m.sessionFor(u, t.DeviceID, created)
+		session := m.sessionFor(u, t.DeviceID, created).id
 		access := m.ids.New(created)
 		if err := m.add(ctx, "compat_access_tokens", access.String(), session.String(), t.AccessToken, created,
 			optMs(t.ValidUntilMS)); err != nil {
@@ -545,18 +656,14 @@ func (m *migration) migrateDevices(ctx context.Context, src synapsedb.Source) er
 		if u == nil {
 			return nil
 		}
-		key := u.id.String() + "\x00" + d.DeviceID
-		if m.written[key] {
+		// A device without tokens gets a session created now, as upstream.
+		sess := m.sessionFor(u, d.DeviceID, m.opts.Now().UTC())
+		if sess.written {
 			m.skip(ctx, reasonDuplicate, "user", d.UserID, "device_id", d.DeviceID)
 			return nil
 		}
-		created := m.opts.Now().UTC()
-		if t, ok := m.sessionTimes[key]; ok {
-			created = t
-		}
-		session := m.sessionFor(u, d.DeviceID, created)
-		m.written[key] = true
-		if err := m.add(ctx, "compat_sessions", session.String(), u.id.String(), d.DeviceID, u.admin, created,
+		sess.written = true
+		if err := m.add(ctx, "compat_sessions", sess.id.String(), u.idStr, d.DeviceID, u.admin, sess.created,
 			optStr(d.UserAgent), optMs(d.LastSeen), m.deviceIP(ctx, d), optStr(d.DisplayName)); err != nil {
 			return err
 		}
@@ -568,22 +675,26 @@ func (m *migration) migrateDevices(ctx context.Context, src synapsedb.Source) er
 	}
 	// Tokens of devices the device listing leaves out (hidden ones) still
 	// need their session: write a bare one rather than lose the tokens.
-	keys := make([]string, 0)
-	for key := range m.sessions {
-		if !m.written[key] {
+	keys := make([]sessionKey, 0)
+	for key, sess := range m.sessions {
+		if !sess.written {
 			keys = append(keys, key)
 		}
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].user != keys[j].user {
+			return keys[i].user.Compare(keys[j].user) < 0
+		}
+		return keys[i].device < keys[j].device
+	})
 	for _, key := range keys {
-		userID, device, _ := strings.Cut(key, "\x00")
-		admin := m.admins[userID]
-		m.log.DebugContext(ctx, "syn2mas: a session for tokens of a device not listed among the devices", "device_id", device)
-		if err := m.add(ctx, "compat_sessions", m.sessions[key].String(), userID, device, admin, m.sessionTimes[key],
+		sess := m.sessions[key]
+		m.log.DebugContext(ctx, "syn2mas: a session for tokens of a device not listed among the devices", "device_id", key.device)
+		if err := m.add(ctx, "compat_sessions", sess.id.String(), key.user.String(), key.device, sess.admin, sess.created,
 			nil, nil, nil, nil); err != nil {
 			return err
 		}
-		m.written[key] = true
+		sess.written = true
 	}
 	return nil
 }
