@@ -18,6 +18,12 @@ func newManageCommand(g *globals) *cobra.Command {
 		RunE:  showHelp,
 	}
 	cmd.AddCommand(newManageRegisterUserCommand(g), newManageLockUserCommand(g), newManageUnlockUserCommand(g))
+	// Sessions, tokens and provisioning (issue 14).
+	cmd.AddCommand(newManageKillSessionsCommand(g), newManageIssueCompatibilityTokenCommand(g),
+		newManageIssueUserRegistrationTokenCommand(g), newManageProvisionAllUsersCommand(g))
+	// Emails, passwords and admins (issue 14).
+	cmd.AddCommand(newManageAddEmailCommand(g), newManageVerifyEmailCommand(g), newManageSetPasswordCommand(g),
+		newManagePromoteAdminCommand(g), newManageDemoteAdminCommand(g), newManageListAdminUsersCommand(g))
 	return cmd
 }
 

@@ -20,6 +20,10 @@ type UserRepository interface {
 	ListAdmins(ctx context.Context) ([]*domain.User, error)
 	// Count returns the number of users.
 	Count(ctx context.Context) (int, error)
+	// ListAfter returns up to limit users whose ID sorts after the given
+	// one, by ID (the zero ID starts at the first user): a page of a walk
+	// over every user.
+	ListAfter(ctx context.Context, after domain.ID, limit int) ([]*domain.User, error)
 	// Hold makes the rest of a transaction exclusive for the user: another
 	// transaction calling Hold for the same user waits until this one ends,
 	// and then reads what it wrote. Check-then-write rules that span rows,
