@@ -57,3 +57,9 @@ func (c FlowCookie) IDs(r *http.Request) []domain.ID {
 	c.m.load(r, c.name, &v)
 	return v.IDs
 }
+
+// Clear forgets every flow of this browser (at sign-out: an unfinished
+// flow must not be picked up by the next person at a shared browser).
+func (c FlowCookie) Clear(w http.ResponseWriter) {
+	c.m.clear(w, c.name)
+}

@@ -41,6 +41,10 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.Pages.InternalError(w, r, err)
 		return
 	}
+	// Unfinished upstream logins and registrations stay with the person
+	// who started them, not the browser's next user.
+	h.upstreamFlows().Clear(w)
+	h.registrationFlows().Clear(w)
 	next := session.ParsePostAuthAction(r.URL.Query())
 	pages.SeeOther(w, r, h.URLs.RelativeWithQuery(routes.Login, next.Query()))
 }

@@ -96,6 +96,11 @@ func (h *Handler) registrationReady(w http.ResponseWriter, r *http.Request, reg 
 	ctx := r.Context()
 	id := reg.ID.String()
 	var err error
+	if reg.UpstreamSessionID != nil && !h.upstreamRegistrationUsable(r, reg) {
+		// The provider was disabled meanwhile: nothing may be linked to it.
+		h.registrationProblem(w, r, http.StatusConflict, problemPage{text: templates.Msg("upstream.error.unknown_provider"), next: next})
+		return nil, nil, false
+	}
 	if h.tokenRequired(r, reg) {
 		if reg.RegistrationTokenID == nil {
 			pages.SeeOther(w, r, h.URLs.Relative(routes.RegisterToken(id)))
@@ -243,6 +248,17 @@ func (h *Handler) emailInUse(w http.ResponseWriter, r *http.Request, email strin
 		LoginLink: h.URLs.RelativeWithQuery(routes.Login, next.Query()),
 		StartLink: h.URLs.RelativeWithQuery(routes.Register, next.Query()),
 	})
+}
+
+// upstreamRegistrationUsable says whether the provider of a registration
+// through an upstream provider is still enabled.
+func (h *Handler) upstreamRegistrationUsable(r *http.Request, reg *domain.UserRegistration) bool {
+	attempt, err := h.Store.UpstreamSessions().Lookup(r.Context(), *reg.UpstreamSessionID)
+	if err != nil {
+		return false
+	}
+	_, ok := h.Upstream.Lookup(attempt.ProviderID)
+	return ok
 }
 
 // tokenRequired says whether the registration needs a registration token:

@@ -59,37 +59,28 @@ func (h *Handler) upstreamBackchannelLogout(w http.ResponseWriter, r *http.Reque
 		logoutError(w, http.StatusBadRequest, "the logout token is not valid")
 		return
 	}
-	if lt.JTI != "" {
-		keep := lt.Expiry.Add(logoutTokenMemory)
-		if now := h.Clock.Now(); keep.Before(now) {
-			keep = now.Add(logoutTokenMemory)
-		}
-		err := h.Store.UpstreamSessions().RecordLogoutToken(ctx, p.ID, lt.JTI, keep)
-		if errors.Is(err, store.ErrConflict) {
-			log.WarnContext(ctx, "back-channel logout: refused a replayed logout token", "jti", lt.JTI)
-			logoutError(w, http.StatusBadRequest, "the logout token was already used")
-			return
-		}
-		if err != nil {
+	action := p.Settings.OnBackchannelLogout
+	act := action == domain.UpstreamBackchannelLogoutBrowserOnly || action == domain.UpstreamBackchannelLogoutAll
+	var attempts []*domain.UpstreamAuthSession
+	if act {
+		if attempts, err = h.Store.UpstreamSessions().ListLoggedIn(ctx, p.ID, lt.Subject, lt.SessionID); err != nil {
 			h.logoutInternal(w, r, err)
 			return
 		}
 	}
-
-	action := p.Settings.OnBackchannelLogout
-	if action != domain.UpstreamBackchannelLogoutBrowserOnly && action != domain.UpstreamBackchannelLogoutAll {
-		log.InfoContext(ctx, "back-channel logout received; on_backchannel_logout is do_nothing")
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	attempts, err := h.Store.UpstreamSessions().ListLoggedIn(ctx, p.ID, lt.Subject, lt.SessionID)
-	if err != nil {
-		h.logoutInternal(w, r, err)
-		return
+	// The jti is remembered in the transaction that ends the sessions: a
+	// failure forgets it too, so that the provider's retry is not taken
+	// for a replay.
+	keep := lt.Expiry.Add(logoutTokenMemory)
+	if now := h.Clock.Now(); keep.Before(now) {
+		keep = now.Add(logoutTokenMemory)
 	}
 	var browsers, others int
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
 		browsers, others = 0, 0
+		if err := tx.UpstreamSessions().RecordLogoutToken(ctx, p.ID, lt.JTI, keep); err != nil {
+			return err
+		}
 		for _, a := range attempts {
 			b, o, err := h.endSignedInSessions(r, tx, *a.BrowserSessionID, action == domain.UpstreamBackchannelLogoutAll)
 			if err != nil {
@@ -99,8 +90,18 @@ func (h *Handler) upstreamBackchannelLogout(w http.ResponseWriter, r *http.Reque
 		}
 		return nil
 	})
+	if errors.Is(err, store.ErrConflict) {
+		log.WarnContext(ctx, "back-channel logout: refused a replayed logout token", "jti", lt.JTI)
+		logoutError(w, http.StatusBadRequest, "the logout token was already used")
+		return
+	}
 	if err != nil {
 		h.logoutInternal(w, r, err)
+		return
+	}
+	if !act {
+		log.InfoContext(ctx, "back-channel logout received; on_backchannel_logout is do_nothing")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	log.InfoContext(ctx, "back-channel logout", "action", string(action),

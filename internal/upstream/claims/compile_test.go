@@ -53,6 +53,8 @@ func TestCompileChecksOptions(t *testing.T) {
 		{"unknown on_conflict", Options{Localpart: LocalpartOptions{Action: ActionForce, OnConflict: "merge"}}, "claims_imports.localpart.on_conflict"},
 		{"add needs force", Options{Localpart: LocalpartOptions{Action: ActionSuggest, OnConflict: ConflictAdd}}, "claims_imports.localpart.on_conflict"},
 		{"set needs force", Options{Localpart: LocalpartOptions{OnConflict: ConflictSet}}, "claims_imports.localpart.on_conflict"},
+		{"linking by browser-controlled parameters", Options{Localpart: LocalpartOptions{Action: ActionRequire, OnConflict: ConflictAdd,
+			Template: "{{ extra_callback_parameters.user }}"}}, "claims_imports.localpart.on_conflict"},
 		{"unknown verification", Options{Email: EmailOptions{Verification: "sometimes"}}, "claims_imports.email.set_email_verification"},
 		{"skip needs require", Options{SkipConfirmation: true, Localpart: LocalpartOptions{Action: ActionForce}}, "claims_imports.skip_confirmation"},
 		{"skip refuses suggest", Options{SkipConfirmation: true, Localpart: LocalpartOptions{Action: ActionRequire},

@@ -1,6 +1,9 @@
 package claims
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Action is what to do with an imported attribute.
 type Action string
@@ -127,6 +130,12 @@ func (o Options) check() []*CompileError {
 	case ConflictAdd, ConflictReplace, ConflictSet:
 		if a := o.Localpart.Action.orDefault(); a != ActionForce && a != ActionRequire {
 			bad("localpart.on_conflict", "%q needs localpart.action force or require, not %s", o.Localpart.OnConflict, a)
+		}
+		// The callback's extra parameters come from the browser: a
+		// localpart built from them would let anyone pick the account
+		// they are linked to.
+		if strings.Contains(o.Localpart.Template, "extra_callback_parameters") {
+			bad("localpart.on_conflict", "%q links to existing accounts, so the localpart template must not read extra_callback_parameters (the browser controls them)", o.Localpart.OnConflict)
 		}
 	default:
 		bad("localpart.on_conflict", "unknown value %q (want fail, add, replace or set)", o.Localpart.OnConflict)

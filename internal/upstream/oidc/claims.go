@@ -11,6 +11,7 @@ import (
 	"hash"
 	"maps"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -171,10 +172,13 @@ func (p *Provider) checkTokenHash(c map[string]any, name, value, alg string) err
 		return err
 	}
 	var h hash.Hash
-	switch alg[len(alg)-3:] {
-	case "384":
+	switch {
+	case alg == "EdDSA" || alg == "Ed25519":
+		// Ed25519 hashes with SHA-512, so the token hashes do too.
+		h = sha512.New()
+	case strings.HasSuffix(alg, "384"):
 		h = sha512.New384()
-	case "512":
+	case strings.HasSuffix(alg, "512"):
 		h = sha512.New()
 	default: // 256, 56K
 		h = sha256.New()

@@ -14,7 +14,7 @@ const backchannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logo
 type LogoutToken struct {
 	Subject   string
 	SessionID string
-	// JTI lets the caller refuse a replayed token (optional in the spec).
+	// JTI lets the caller refuse a replayed token (always set).
 	JTI string
 	// Expiry is the token's exp: a replay needs remembering until then.
 	Expiry time.Time
@@ -63,6 +63,11 @@ func (p *Provider) ValidateLogoutToken(ctx context.Context, token string) (*Logo
 	// verifiedClaims checked exp; it is present and valid.
 	if lt.Expiry, _, err = p.timeClaim(c, "exp", what); err != nil {
 		return nil, err
+	}
+	if lt.JTI == "" {
+		// Required by Back-Channel Logout 1.0 §2.4: without it a captured
+		// token could be replayed until it expires.
+		return nil, p.fail(KindMissingClaim, nil, "the logout token has no jti claim")
 	}
 	if lt.Subject == "" && lt.SessionID == "" {
 		return nil, p.fail(KindMissingClaim, nil, "the logout token has neither sub nor sid")

@@ -30,6 +30,7 @@ func TestValidateLogoutToken(t *testing.T) {
 		{name: "sid only", mutate: func(c map[string]any) { delete(c, "sub") }, want: LogoutToken{SessionID: "session-9", JTI: "j-1"}},
 		{name: "sub only", mutate: func(c map[string]any) { delete(c, "sid") }, want: LogoutToken{Subject: testSubject, JTI: "j-1"}},
 		{name: "neither sub nor sid", mutate: func(c map[string]any) { delete(c, "sub"); delete(c, "sid") }, kind: KindMissingClaim},
+		{name: "no jti", mutate: func(c map[string]any) { delete(c, "jti") }, kind: KindMissingClaim},
 		{name: "no events", mutate: func(c map[string]any) { delete(c, "events") }, kind: KindMissingClaim},
 		{name: "other event", mutate: func(c map[string]any) {
 			c["events"] = map[string]any{"http://schemas.openid.net/event/other": map[string]any{}}
