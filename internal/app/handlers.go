@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"mas/internal/adminapi"
 	"mas/internal/compat"
 	"mas/internal/config"
 	"mas/internal/httpserver"
@@ -23,6 +24,7 @@ type handlers struct {
 	oauth  *oauth.Handler
 	web    *web.Handler
 	compat *compat.Handler
+	admin  *adminapi.Handler
 }
 
 // buildHandlers wires every handler from the opened components. It runs
@@ -108,7 +110,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 			HardLimitEviction: cfg.Experimental.SessionLimit != nil && cfg.Experimental.SessionLimit.DangerousHardLimitEviction,
 		},
 	}
-	return &handlers{oauth: o, web: w, compat: c}, nil
+	return &handlers{oauth: o, web: w, compat: c, admin: &adminapi.Handler{Store: a.Store, Clock: a.Clock}}, nil
 }
 
 // mounts maps each listener resource to the handlers that serve it.
@@ -123,6 +125,8 @@ func (h *handlers) mounts() map[string]httpserver.MountFunc {
 			h.compat.MountHuman(mux)
 		},
 		httpserver.ResourceCompat: func(mux *http.ServeMux, _ httpserver.Resource) { h.compat.Mount(mux) },
+		// adminapi serves the Admin API; its spec and doc paths are still unserved.
+		httpserver.ResourceAdminAPI: func(mux *http.ServeMux, _ httpserver.Resource) { h.admin.Mount(mux) },
 	}
 }
 
@@ -169,7 +173,7 @@ func UnservedResources(cfg *config.Config) []UnservedResource {
 	var out []UnservedResource
 	for _, l := range cfg.HTTP.Listeners {
 		for _, r := range l.Resources {
-			if name := string(r.Name); !served[name] {
+			if name := string(r.Name); !served[name] || routes.PartlyServed(name) {
 				out = append(out, UnservedResource{Listener: l.Name, Resource: name, Paths: routes.ResourcePaths(name)})
 			}
 		}

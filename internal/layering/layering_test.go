@@ -48,6 +48,7 @@ var rank = map[string]int{
 	"internal/oauth":       4,
 	"internal/compat":      4,
 	"internal/web":         4,
+	"internal/adminapi":    4, // the Admin REST API
 	"internal/testdb":      4, // test support: opens either backend
 	"internal/app":         5,
 	"internal/cli":         6,

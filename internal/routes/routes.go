@@ -211,6 +211,24 @@ const (
 	AdminAPIDocCallback = "/api/doc/oauth2-callback"
 )
 
+// Admin API endpoints, below AdminAPIPrefix. Its resources link to
+// themselves with these paths, as upstream does (no public base).
+const (
+	ParamUsername = "username"
+
+	AdminUsers                 = "/api/admin/v1/users"
+	AdminUserPattern           = "/api/admin/v1/users/{" + ParamID + "}"
+	AdminUserByUsernamePattern = "/api/admin/v1/users/by-username/{" + ParamUsername + "}"
+)
+
+// AdminUser is the Admin API path of one user.
+func AdminUser(id string) string { return AdminUsers + "/" + seg(id) }
+
+// AdminUserByUsername is the Admin API path finding a user by username.
+func AdminUserByUsername(username string) string {
+	return AdminUsers + "/by-username/" + seg(username)
+}
+
 // ResourcePaths are the paths a listener resource serves, for the
 // resources whose paths operators need named (the ones this version does
 // not serve yet, whose paths answer 404).
@@ -221,10 +239,15 @@ func ResourcePaths(resource string) []string {
 	case "assets":
 		return []string{AssetsPrefix}
 	case "adminapi":
-		return []string{AdminAPIPrefix, AdminAPISpec, AdminAPIDoc}
+		return []string{AdminAPISpec, AdminAPIDoc}
 	}
 	return nil
 }
+
+// PartlyServed reports whether a served resource still has paths that
+// answer 404 (ResourcePaths names them): the Admin API is served, not yet
+// its OpenAPI document and documentation page.
+func PartlyServed(resource string) bool { return resource == "adminapi" }
 
 // WithQuery appends q to path, leaving path untouched when q is empty. The
 // parameters are sorted by key, so the result is stable for tests and caches.

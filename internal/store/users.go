@@ -24,6 +24,11 @@ type UserRepository interface {
 	// one, by ID (the zero ID starts at the first user): a page of a walk
 	// over every user.
 	ListAfter(ctx context.Context, after domain.ID, limit int) ([]*domain.User, error)
+	// ListPage returns a page of the users the filter selects, in the
+	// page's walk order (see Page).
+	ListPage(ctx context.Context, f UserFilter, p Page) ([]*domain.User, error)
+	// CountFiltered counts the users the filter selects.
+	CountFiltered(ctx context.Context, f UserFilter) (int, error)
 	// Hold makes the rest of a transaction exclusive for the user: another
 	// transaction calling Hold for the same user waits until this one ends,
 	// and then reads what it wrote. Check-then-write rules that span rows,

@@ -1,0 +1,98 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"mas/internal/domain"
+	"mas/internal/store"
+)
+
+func init() {
+	register("UsersPage", test{"FiltersAndCursors", testUserListPage})
+}
+
+// testUserListPage walks filtered users forwards and backwards and counts
+// them.
+func testUserListPage(t *testing.T, h *H) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	byName := map[string]*domain.User{}
+	for _, name := range []string{"alice", "bob", "carol", "dave", "erin", "frank_x", "frankx"} {
+		byName[name] = newUser(t, h, name)
+	}
+	edit := func(name string, f func(u *domain.User)) {
+		u := byName[name]
+		f(u)
+		if err := h.S.Users().Update(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("bob", func(u *domain.User) { u.CanRequestAdmin = true })
+	edit("carol", func(u *domain.User) { u.Lock(now) })
+	edit("dave", func(u *domain.User) {
+		if err := u.Deactivate(now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	yes, no := true, false
+	names := func(us []*domain.User) []string {
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Username)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		f    store.UserFilter
+		want []string
+	}{
+		{"all", store.UserFilter{}, []string{"alice", "bob", "carol", "dave", "erin", "frank_x", "frankx"}},
+		{"admin", store.UserFilter{Admin: &yes}, []string{"bob"}},
+		{"not admin", store.UserFilter{Admin: &no}, []string{"alice", "carol", "dave", "erin", "frank_x", "frankx"}},
+		{"guest", store.UserFilter{LegacyGuest: &yes}, nil},
+		{"active", store.UserFilter{Status: store.UserStatusActive}, []string{"alice", "bob", "erin", "frank_x", "frankx"}},
+		{"locked", store.UserFilter{Status: store.UserStatusLocked}, []string{"carol", "dave"}},
+		{"deactivated", store.UserFilter{Status: store.UserStatusDeactivated}, []string{"dave"}},
+		{"search", store.UserFilter{Search: "AR"}, []string{"carol"}},
+		{"search is literal", store.UserFilter{Search: "k_"}, []string{"frank_x"}},
+	} {
+		got := mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, c.f, store.Page{Limit: 100}))
+		if !slices.Equal(names(got), c.want) {
+			t.Errorf("%s: %v, want %v", c.name, names(got), c.want)
+		}
+		n, err := h.S.Users().CountFiltered(ctx, c.f)
+		if err != nil || n != len(c.want) {
+			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
+		}
+	}
+
+	var ids []domain.ID
+	for _, u := range byName {
+		ids = append(ids, u.ID)
+	}
+	slices.SortFunc(ids, domain.ID.Compare)
+	idsOf := func(us []*domain.User) []domain.ID {
+		var out []domain.ID
+		for _, u := range us {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	fwd := idsOf(mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, store.UserFilter{}, store.Page{After: ids[1], Limit: 3})))
+	if !slices.Equal(fwd, ids[2:5]) {
+		t.Errorf("forward after #1: %v, want %v", fwd, ids[2:5])
+	}
+	back := idsOf(mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, store.UserFilter{}, store.Page{Backward: true, Before: ids[5], Limit: 2})))
+	if want := []domain.ID{ids[4], ids[3]}; !slices.Equal(back, want) {
+		t.Errorf("backward before #5: %v, want %v", back, want)
+	}
+	last := idsOf(mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, store.UserFilter{}, store.Page{Backward: true, Limit: 2})))
+	if want := []domain.ID{ids[6], ids[5]}; !slices.Equal(last, want) {
+		t.Errorf("last 2: %v, want %v", last, want)
+	}
+}
