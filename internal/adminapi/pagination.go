@@ -88,9 +88,7 @@ func page[T any](p pagination, rows []T, total *int, base string, filters url.Va
 		rows = rows[:p.size]
 	}
 	if p.backward {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
-		}
+		slices.Reverse(rows)
 	}
 	link := func(cursorName string, cursor domain.ID, sizeName string) string {
 		return linkTo(base, filters, p.count, cursorName, cursor, sizeName, p.size)
@@ -100,9 +98,9 @@ func page[T any](p pagination, rows []T, total *int, base string, filters url.Va
 		Last:  link("", domain.ZeroID, "page[last]"),
 	}}
 	if p.backward {
-		out.Links.Self = linkTo(base, filters, p.count, "page[before]", p.before, "page[last]", p.size)
+		out.Links.Self = link("page[before]", p.before, "page[last]")
 	} else {
-		out.Links.Self = linkTo(base, filters, p.count, "page[after]", p.after, "page[first]", p.size)
+		out.Links.Self = link("page[after]", p.after, "page[first]")
 	}
 	if total != nil {
 		out.Meta = &paginationMeta{Count: *total}

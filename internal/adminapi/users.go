@@ -82,10 +82,10 @@ func userFilter(filters map[string][]string) (store.UserFilter, string) {
 		into **bool
 	}{{"filter[admin]", &f.Admin}, {"filter[legacy-guest]", &f.LegacyGuest}} {
 		if vs := filters[b.name]; len(vs) > 0 {
-			v, err := strconv.ParseBool(vs[0])
-			if err != nil || (vs[0] != "true" && vs[0] != "false") {
+			if vs[0] != "true" && vs[0] != "false" {
 				return f, "Invalid filter parameters: " + b.name + " must be true or false"
 			}
+			v := vs[0] == "true"
 			*b.into = &v
 		}
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -22,9 +20,7 @@ func (a *App) SetPassword(ctx context.Context, username, password string, ignore
 		return nil, ErrWeakPassword
 	}
 	// Unknown users fail before the (deliberately slow) hash.
-	if _, err := a.Store.Users().FindByUsername(ctx, username); errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrUserNotFound, username)
-	} else if err != nil {
+	if _, err := findUser(ctx, a.Store, username); err != nil {
 		return nil, err
 	}
 	version, hash, err := pw.Hash(ctx, password)

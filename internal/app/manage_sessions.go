@@ -61,10 +61,7 @@ type IssuedCompatToken struct {
 // scheduled to remove whatever the homeserver kept. synapseAdmin makes the
 // session a Synapse admin session.
 func (a *App) IssueCompatibilityToken(ctx context.Context, username, deviceID string, synapseAdmin bool) (*IssuedCompatToken, error) {
-	user, err := a.Store.Users().FindByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s", ErrUserNotFound, username)
-	}
+	user, err := findUser(ctx, a.Store, username)
 	if err != nil {
 		return nil, err
 	}

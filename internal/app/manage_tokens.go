@@ -51,7 +51,7 @@ func (a *App) ProvisionAllUsers(ctx context.Context) (int, error) {
 		n = 0
 		var after domain.ID
 		for {
-			users, err := tx.Users().ListAfter(ctx, after, provisionPage)
+			users, err := tx.Users().ListPage(ctx, store.UserFilter{}, store.Page{After: after, Limit: provisionPage})
 			if err != nil {
 				return err
 			}

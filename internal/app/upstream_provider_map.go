@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 
@@ -49,7 +50,7 @@ func wantedProviders(providers []config.UpstreamProvider) ([]wantedProvider, err
 				Issuer:                  p.Issuer,
 				HumanName:               p.HumanName,
 				BrandName:               p.BrandName,
-				Scope:                   orDefault(p.Scope, "openid"),
+				Scope:                   cmp.Or(p.Scope, "openid"),
 				ClientID:                p.ClientID,
 				TokenEndpointAuthMethod: string(p.TokenEndpointAuthMethod),
 				UIOrder:                 i,
@@ -76,35 +77,35 @@ func providerSettings(p *config.UpstreamProvider) domain.UpstreamProviderSetting
 	s := domain.UpstreamProviderSettings{
 		Version:                     domain.UpstreamSettingsVersion,
 		SynapseIdpID:                p.SynapseIdpID,
-		DiscoveryMode:               domain.UpstreamDiscoveryMode(orDefault(p.DiscoveryMode, config.DiscoveryOIDC)),
-		PKCEMethod:                  domain.UpstreamPKCEMethod(orDefault(p.PKCEMethod, config.PKCEAuto)),
-		ResponseMode:                domain.UpstreamResponseMode(orDefault(p.ResponseMode, config.ResponseModeQuery)),
+		DiscoveryMode:               domain.UpstreamDiscoveryMode(cmp.Or(p.DiscoveryMode, config.DiscoveryOIDC)),
+		PKCEMethod:                  domain.UpstreamPKCEMethod(cmp.Or(p.PKCEMethod, config.PKCEAuto)),
+		ResponseMode:                domain.UpstreamResponseMode(cmp.Or(p.ResponseMode, config.ResponseModeQuery)),
 		AuthorizationEndpoint:       p.AuthorizationEndpoint,
 		TokenEndpoint:               p.TokenEndpoint,
 		UserinfoEndpoint:            p.UserinfoEndpoint,
 		JWKSURI:                     p.JWKSURI,
 		TokenEndpointAuthSigningAlg: string(p.TokenEndpointAuthSigningAlg),
-		IDTokenSignedResponseAlg:    string(orDefault(p.IDTokenSignedResponseAlg, "RS256")),
+		IDTokenSignedResponseAlg:    string(cmp.Or(p.IDTokenSignedResponseAlg, "RS256")),
 		FetchUserinfo:               p.FetchUserinfo,
 		UserinfoSignedResponseAlg:   string(p.UserinfoSignedResponseAlg),
 		ForwardLoginHint:            p.ForwardLoginHint,
-		OnBackchannelLogout:         domain.UpstreamBackchannelLogout(orDefault(p.OnBackchannelLogout, config.BackchannelDoNothing)),
+		OnBackchannelLogout:         domain.UpstreamBackchannelLogout(cmp.Or(p.OnBackchannelLogout, config.BackchannelDoNothing)),
 		RegistrationTokenRequired:   p.RegistrationTokenRequired,
 		ClaimsImports: domain.UpstreamClaimsImports{
-			SubjectTemplate:  orDefault(ci.Subject.Template, config.DefaultSubjectTemplate),
+			SubjectTemplate:  cmp.Or(ci.Subject.Template, config.DefaultSubjectTemplate),
 			SkipConfirmation: ci.SkipConfirmation,
 			Localpart: domain.UpstreamLocalpartImport{
 				Action:     importAction(ci.Localpart.Action),
-				Template:   orDefault(ci.Localpart.Template, config.DefaultLocalpartTemplate),
-				OnConflict: domain.UpstreamOnConflict(orDefault(ci.Localpart.OnConflict, config.ConflictFail)),
+				Template:   cmp.Or(ci.Localpart.Template, config.DefaultLocalpartTemplate),
+				OnConflict: domain.UpstreamOnConflict(cmp.Or(ci.Localpart.OnConflict, config.ConflictFail)),
 			},
 			Displayname: domain.UpstreamAttributeImport{
 				Action:   importAction(ci.Displayname.Action),
-				Template: orDefault(ci.Displayname.Template, config.DefaultDisplaynameTemplate),
+				Template: cmp.Or(ci.Displayname.Template, config.DefaultDisplaynameTemplate),
 			},
 			Email: domain.UpstreamEmailImport{
 				Action:       importAction(ci.Email.Action),
-				Template:     orDefault(ci.Email.Template, config.DefaultEmailTemplate),
+				Template:     cmp.Or(ci.Email.Template, config.DefaultEmailTemplate),
 				Verification: domain.UpstreamEmailVerification(ci.Email.Verification()),
 			},
 			AccountNameTemplate: ci.AccountName.Template,
@@ -117,12 +118,5 @@ func providerSettings(p *config.UpstreamProvider) domain.UpstreamProviderSetting
 }
 
 func importAction(a config.ImportAction) domain.UpstreamImportAction {
-	return domain.UpstreamImportAction(orDefault(a, config.ImportIgnore))
-}
-
-func orDefault[T ~string](v, def T) T {
-	if v == "" {
-		return def
-	}
-	return v
+	return domain.UpstreamImportAction(cmp.Or(a, config.ImportIgnore))
 }

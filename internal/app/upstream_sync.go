@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -95,7 +94,9 @@ func (sy *providerSync) apply(ctx context.Context, repos store.Repos, wanted []w
 	for _, w := range wanted {
 		configured[w.row.ID] = true
 	}
+	stored := make(map[domain.ID]*domain.UpstreamProvider, len(existing))
 	for _, old := range existing {
+		stored[old.ID] = old
 		if configured[old.ID] {
 			continue
 		}
@@ -121,27 +122,23 @@ func (sy *providerSync) apply(ctx context.Context, repos store.Repos, wanted []w
 		}
 	}
 	for i := range wanted {
-		if err := sy.syncOne(ctx, repo, &wanted[i]); err != nil {
+		if err := sy.syncOne(ctx, repo, &wanted[i], stored[wanted[i].row.ID]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// syncOne creates or updates one configured provider. Upsert always
-// enables, so a provider configured as disabled is disabled again after
-// being written.
-func (sy *providerSync) syncOne(ctx context.Context, repo store.UpstreamProviderRepository, w *wantedProvider) error {
+// syncOne creates or updates one configured provider; old is its stored
+// row, nil when there is none. Upsert always enables, so a provider
+// configured as disabled is disabled again after being written.
+func (sy *providerSync) syncOne(ctx context.Context, repo store.UpstreamProviderRepository, w *wantedProvider, old *domain.UpstreamProvider) error {
 	ref := ProviderRef{ID: w.row.ID.String(), Name: w.row.HumanName}
-	old, err := repo.Lookup(ctx, w.row.ID)
 	var write, disable bool
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if old == nil {
 		sy.report.Created = append(sy.report.Created, ref)
 		write, disable = true, !w.enabled
-	case err != nil:
-		return fmt.Errorf("looking up upstream provider %s: %w", w.row.ID, err)
-	default:
+	} else {
 		same, err := sy.sameProvider(old, w)
 		if err != nil {
 			return err

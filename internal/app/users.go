@@ -128,9 +128,10 @@ func (a *App) RegisterUser(ctx context.Context, req RegisterUserRequest) (*domai
 // ErrUserNotFound is upstream's wording for an unknown username.
 var ErrUserNotFound = errors.New("User not found")
 
-// findUser looks a user up by username with upstream's error.
-func findUser(ctx context.Context, tx store.Tx, username string) (*domain.User, error) {
-	u, err := tx.Users().FindByUsername(ctx, username)
+// findUser looks a user up by username with upstream's error, in a
+// transaction or not.
+func findUser(ctx context.Context, r store.Repos, username string) (*domain.User, error) {
+	u, err := r.Users().FindByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrUserNotFound, username)
 	}

@@ -130,7 +130,7 @@ func TestSyn2masFixtureHomeserver(t *testing.T) {
 		// The linked user signs in through the provider, straight into the
 		// migrated account.
 		lb := browsertest.New(t, env.BaseURL)
-		res := upstreamLogin(t, env, lb, op, "corp-user", "corp-password")
+		res := upstreamLogin(t, lb, op, "corp-user", "corp-password")
 		res = lb.Get(res.Location)
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("upstream login of a migrated link: %d\n%s", res.Status, res.Body)

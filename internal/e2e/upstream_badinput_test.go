@@ -114,16 +114,6 @@ func (l *fakeLogin) callback(t *testing.T) *oidctest.Callback {
 	return l.fake.Login(t, l.b.Client, l.start(t))
 }
 
-// deliver sends the provider's answer to the service from browser b.
-func deliver(t *testing.T, b *browsertest.Browser, cb *oidctest.Callback) *browsertest.Response {
-	t.Helper()
-	req, err := cb.Request(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.Do(req)
-}
-
 // run goes through the login up to the service's answer: the link page
 // when the callback went through, the callback's answer otherwise.
 func (l *fakeLogin) run(t *testing.T) *browsertest.Response {

@@ -145,11 +145,7 @@ func (f *flowEnv) callback(t *testing.T, b *browsertest.Browser, providerID stri
 // step's answer.
 func (f *flowEnv) signIn(t *testing.T, b *browsertest.Browser, providerID string, u oidctest.User) *browsertest.Response {
 	t.Helper()
-	req, err := f.callback(t, b, providerID, u).Request(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := b.Do(req)
+	res := deliver(t, b, f.callback(t, b, providerID, u))
 	if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/upstream/link/") {
 		t.Fatalf("callback: %d %q\n%s", res.Status, res.Location, res.Body)
 	}
@@ -853,12 +849,7 @@ func TestUpstreamLoginPage(t *testing.T) {
 					t.Fatalf("%s: %d %q, want a redirect to the provider", r.URL.Path, r.Status, r.Location)
 				}
 			}
-			cb := op.Login(t, b.Client, b.URL(res.URL, res.Location).String(), "alice", "alice-password")
-			req, err := cb.Request(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			res = b.Do(req)
+			res = deliver(t, b, op.Login(t, b.Client, b.URL(res.URL, res.Location).String(), "alice", "alice-password"))
 			if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/upstream/link/") {
 				t.Fatalf("callback: %d %q\n%s", res.Status, res.Location, res.Body)
 			}

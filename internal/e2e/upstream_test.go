@@ -83,7 +83,7 @@ var providerButton = regexp.MustCompile(`href="([^"]*/upstream/authorize/[^"]*)"
 // upstreamLogin starts at the login page, presses the provider's button,
 // logs in at the provider with its own form and delivers its answer to
 // the service. It returns the service's answer to the callback.
-func upstreamLogin(t *testing.T, env *testenv.Env, b *browsertest.Browser, op *oidctest.Provider, username, password string) *browsertest.Response {
+func upstreamLogin(t *testing.T, b *browsertest.Browser, op *oidctest.Provider, username, password string) *browsertest.Response {
 	t.Helper()
 	return upstreamLoginFrom(t, b, op, b.Get("/login"), username, password)
 }
@@ -97,7 +97,12 @@ func upstreamLoginFrom(t *testing.T, b *browsertest.Browser, op *oidctest.Provid
 		t.Fatalf("login page without the provider's button: %d\n%s", login.Status, login.Body)
 	}
 	start := b.URL(login.URL, html.UnescapeString(m[1]))
-	cb := op.Login(t, b.Client, start.String(), username, password)
+	return deliver(t, b, op.Login(t, b.Client, start.String(), username, password))
+}
+
+// deliver sends the provider's answer to the service from browser b.
+func deliver(t *testing.T, b *browsertest.Browser, cb *oidctest.Callback) *browsertest.Response {
+	t.Helper()
 	req, err := cb.Request(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +131,7 @@ func TestUpstreamFirstAndSecondLogin(t *testing.T) {
 	backends(t, func(t *testing.T, postgres bool) {
 		env, op := upstreamEnv(t, zitadelSetup(postgres))
 		b := browsertest.New(t, env.BaseURL)
-		res := upstreamLogin(t, env, b, op, "alice", "alice-password")
+		res := upstreamLogin(t, b, op, "alice", "alice-password")
 		if res.Status != http.StatusSeeOther || !strings.Contains(res.Location, "/upstream/link/") {
 			t.Fatalf("callback: %d %q\n%s", res.Status, res.Location, res.Body)
 		}
@@ -155,7 +160,7 @@ func TestUpstreamFirstAndSecondLogin(t *testing.T) {
 
 		// A second browser, a second login: straight in.
 		b2 := browsertest.New(t, env.BaseURL)
-		res = upstreamLogin(t, env, b2, op, "alice", "alice-password")
+		res = upstreamLogin(t, b2, op, "alice", "alice-password")
 		res = b2.Get(res.Location)
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("second login: %d\n%s", res.Status, res.Body)

@@ -50,17 +50,9 @@ type Summary struct {
 	DryRun   bool
 }
 
-// LockName is the advisory lock the import holds on PostgreSQL: syn2mas's,
-// so that the two imports exclude each other.
-const LockName = "syn2mas-maswriter"
-
 // NotEmptyError is Import's refusal of a destination that holds data,
 // in syn2mas's words.
-type NotEmptyError struct{ Table string }
-
-func (e *NotEmptyError) Error() string {
-	return fmt.Sprintf("The MAS database is not empty: rows found in at least `%s`. Please drop and recreate the database, then try again.", e.Table)
-}
+type NotEmptyError = syn2mas.NotEmptyError
 
 // Import copies upstream's data into the destination, in one snapshot of
 // the source and one transaction of the destination.
@@ -70,7 +62,7 @@ func Import(ctx context.Context, opts Options) (Summary, error) {
 		opts.Logger = slog.Default()
 	}
 	if opts.Progress == nil {
-		opts.Progress = noProgress{}
+		opts.Progress = syn2mas.NopProgress{}
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 2000
@@ -202,7 +194,7 @@ func (r *run) importFrom(ctx context.Context, conn *pgx.Conn, dest destination) 
 			return err
 		}
 	}
-	opts := store.BulkOptions{Tables: Tables(), DryRun: r.opts.DryRun, LockName: LockName, Progress: r.opts.Progress.Step}
+	opts := store.BulkOptions{Tables: Tables(), DryRun: r.opts.DryRun, LockName: syn2mas.LockName, Progress: r.opts.Progress.Step}
 	err = dest.BulkLoad(ctx, opts, func(w store.BulkWriter) error {
 		for _, t := range tables {
 			if err := r.load(ctx, t, w); err != nil {
@@ -373,10 +365,3 @@ func (discard) BulkLoad(_ context.Context, _ store.BulkOptions, fn func(store.Bu
 func (discard) Write(context.Context, string, []string, [][]any) error { return nil }
 
 func (discard) Exec(context.Context, string, ...any) error { return nil }
-
-type noProgress struct{}
-
-func (noProgress) Stage(string, int64)         {}
-func (noProgress) Update(string, int64, int64) {}
-func (noProgress) Done(syn2mas.StageSummary)   {}
-func (noProgress) Step(string)                 {}

@@ -9,17 +9,12 @@ import (
 	"mas/internal/domain"
 )
 
-// DefaultMinimumComplexity is upstream's passwords.minimum_complexity: a
-// zxcvbn score from 0 (guessable at once) to 4 (very hard to guess).
-const DefaultMinimumComplexity = 3
-
 // Reasons a new password is refused.
 var (
-	ErrPasswordEmpty    = errors.New("the password is empty")
-	ErrPasswordTooLong  = fmt.Errorf("the password is longer than %d bytes", MaxPasswordBytes)
-	ErrPasswordNotText  = errors.New("the password holds characters that are not text")
-	ErrPasswordTooWeak  = errors.New("the password is too easy to guess")
-	ErrPasswordMismatch = errors.New("the passwords do not match")
+	ErrPasswordEmpty   = errors.New("the password is empty")
+	ErrPasswordTooLong = fmt.Errorf("the password is longer than %d bytes", MaxPasswordBytes)
+	ErrPasswordNotText = errors.New("the password holds characters that are not text")
+	ErrPasswordTooWeak = errors.New("the password is too easy to guess")
 )
 
 // WeakPasswordError says how weak a refused password was.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"mas/internal/domain"
 	"mas/internal/i18n"
@@ -102,8 +103,16 @@ func (p *Renderer) InternalError(w http.ResponseWriter, r *http.Request, err err
 // Limited answers a request a rate limiter refused: 429 with Retry-After
 // and the error page.
 func (p *Renderer) Limited(w http.ResponseWriter, r *http.Request, err *ratelimit.LimitedError) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(err.RetryAfter.Seconds()))))
+	SetRetryAfter(w, err.RetryAfter)
 	p.Error(w, r, http.StatusTooManyRequests, "", MsgLimited)
+}
+
+// SetRetryAfter tells a rate-limited client how long to wait, in whole
+// seconds rounded up.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+	}
 }
 
 // ReadForm reads a form posted by one of our pages, at most MaxFormBytes,

@@ -20,12 +20,8 @@ type UserRepository interface {
 	ListAdmins(ctx context.Context) ([]*domain.User, error)
 	// Count returns the number of users.
 	Count(ctx context.Context) (int, error)
-	// ListAfter returns up to limit users whose ID sorts after the given
-	// one, by ID (the zero ID starts at the first user): a page of a walk
-	// over every user.
-	ListAfter(ctx context.Context, after domain.ID, limit int) ([]*domain.User, error)
 	// ListPage returns a page of the users the filter selects, in the
-	// page's walk order (see Page).
+	// page's walk order (see Page); the zero filter walks every user.
 	ListPage(ctx context.Context, f UserFilter, p Page) ([]*domain.User, error)
 	// CountFiltered counts the users the filter selects.
 	CountFiltered(ctx context.Context, f UserFilter) (int, error)

@@ -2,7 +2,7 @@ package store
 
 import "mas/internal/domain"
 
-// UserFilter selects users for the Admin API's listing; the zero value
+// UserFilter selects users for a listing (the Admin API's); the zero value
 // selects every user.
 type UserFilter struct {
 	// Admin, when set, keeps the users whose can_request_admin matches.

@@ -196,7 +196,15 @@ func CheckDestination(ctx context.Context, b store.Bulk) error {
 		return fmt.Errorf("checking that the MAS database is empty: %w", err)
 	}
 	if t != "" {
-		return fmt.Errorf("The MAS database is not empty: rows found in at least `%s`. Please drop and recreate the database, then try again.", t) //nolint:staticcheck // upstream's text
+		return &NotEmptyError{Table: t}
 	}
 	return nil
+}
+
+// NotEmptyError is the refusal of a destination that holds data, in
+// upstream's words (import-upstream's too).
+type NotEmptyError struct{ Table string }
+
+func (e *NotEmptyError) Error() string {
+	return fmt.Sprintf("The MAS database is not empty: rows found in at least `%s`. Please drop and recreate the database, then try again.", e.Table)
 }

@@ -44,7 +44,6 @@ const (
 	EntityRefreshableTokens   = "refreshable_tokens"
 	EntityDevices             = "devices"
 	batchRows                 = 4096
-	lockName                  = "syn2mas-maswriter"
 	reasonAppservice          = "application service user"
 	reasonUnknownUser         = "unknown user"
 	reasonUsernameCase        = "username differs only in case from another user's"
@@ -54,6 +53,10 @@ const (
 	reasonNoProvider          = "provider not configured"
 	reasonSkippedUserRows     = "row of a user not migrated"
 )
+
+// LockName is the advisory lock a load holds on PostgreSQL; import-upstream
+// holds it too, so that the two exclude each other.
+const LockName = "syn2mas-maswriter"
 
 // Summary is what a migration did, per entity.
 type Summary struct {
@@ -186,7 +189,7 @@ func Migrate(ctx context.Context, src synapsedb.Source, b store.Bulk, s Settings
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Progress == nil {
-		opts.Progress = nopProgress{}
+		opts.Progress = NopProgress{}
 	}
 	if err := CheckDestination(ctx, b); err != nil {
 		return nil, err
@@ -210,7 +213,7 @@ func Migrate(ctx context.Context, src synapsedb.Source, b store.Bulk, s Settings
 	}
 	sort.Strings(tables)
 	err := b.BulkLoad(ctx, store.BulkOptions{
-		Tables: tables, DryRun: opts.DryRun, LockName: lockName, Progress: opts.Progress.Step,
+		Tables: tables, DryRun: opts.DryRun, LockName: LockName, Progress: opts.Progress.Step,
 		// Tokens come before the devices whose sessions they point at, as
 		// upstream orders them (a device's session takes its creation time
 		// from its tokens).
@@ -281,12 +284,13 @@ func (m *migration) runStages(ctx context.Context, src synapsedb.Source, summary
 	return nil
 }
 
-type nopProgress struct{}
+// NopProgress hears nothing.
+type NopProgress struct{}
 
-func (nopProgress) Stage(string, int64)         {}
-func (nopProgress) Update(string, int64, int64) {}
-func (nopProgress) Done(StageSummary)           {}
-func (nopProgress) Step(string)                 {}
+func (NopProgress) Stage(string, int64)         {}
+func (NopProgress) Update(string, int64, int64) {}
+func (NopProgress) Done(StageSummary)           {}
+func (NopProgress) Step(string)                 {}
 
 // add queues a row, writing the table's batch when it is full.
 func (m *migration) add(ctx context.Context, table string, row ...any) error {

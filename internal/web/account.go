@@ -82,14 +82,23 @@ func (h *Handler) signedIn(next func(*http.Request) *session.PostAuthAction, pag
 // renderUnusable says that the account is deactivated or locked, and
 // offers nothing else.
 func (h *Handler) renderUnusable(w http.ResponseWriter, r *http.Request, username string, deactivated bool) {
-	mxid := homeserver.MXID(username, h.Login.ServerName)
-	if deactivated {
-		h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountDeactivated,
-			templates.AccountDeactivatedPage{Common: h.Pages.Common(r, ""), MXID: mxid})
+	if !deactivated {
+		h.renderLocked(w, r, username)
 		return
 	}
-	h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked,
-		templates.AccountLockedPage{Common: h.Pages.Common(r, ""), MXID: mxid})
+	h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountDeactivated, templates.AccountDeactivatedPage{
+		Common: h.Pages.Common(r, ""),
+		MXID:   homeserver.MXID(username, h.Login.ServerName),
+	})
+}
+
+// renderLocked says that the account is locked (403), as the password
+// login, a recovery link, an upstream login and the account pages do.
+func (h *Handler) renderLocked(w http.ResponseWriter, r *http.Request, username string) {
+	h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked, templates.AccountLockedPage{
+		Common: h.Pages.Common(r, ""),
+		MXID:   homeserver.MXID(username, h.Login.ServerName),
+	})
 }
 
 // accountRoot serves /account: the page lives at /account/; the query

@@ -7,6 +7,7 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/login"
+	"mas/internal/pages"
 	"mas/internal/store"
 	"mas/internal/templates"
 )
@@ -59,7 +60,7 @@ func (h *Handler) confirmedByPassword(w http.ResponseWriter, r *http.Request, us
 	case err != nil:
 		h.Pages.InternalError(w, r, err)
 	case res.Outcome == login.RateLimited:
-		setRetryAfter(w, res.RetryAfter)
+		pages.SetRetryAfter(w, res.RetryAfter)
 		refused(http.StatusTooManyRequests, templates.Msg("account.error.rate_limited"))
 	case res.Outcome == login.OK && res.User.ID == user.ID:
 		return true

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mas/internal/domain"
+	"mas/internal/pages"
 	"mas/internal/policy"
 	"mas/internal/routes"
 	"mas/internal/session"
@@ -150,7 +151,7 @@ func (h *Handler) emailLimited(w http.ResponseWriter, r *http.Request, err error
 		h.Pages.InternalError(w, r, err)
 		return
 	}
-	setRetryAfter(w, l.RetryAfter)
+	pages.SetRetryAfter(w, l.RetryAfter)
 	render(http.StatusTooManyRequests, templates.Msg("account.error.rate_limited"))
 }
 

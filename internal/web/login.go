@@ -2,13 +2,10 @@ package web
 
 import (
 	"context"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"mas/internal/domain"
-	"mas/internal/homeserver"
 	"mas/internal/login"
 	"mas/internal/pages"
 	"mas/internal/routes"
@@ -127,16 +124,13 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	switch res.Outcome {
 	case login.RateLimited:
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(res.RetryAfter.Seconds()))))
+		pages.SetRetryAfter(w, res.RetryAfter)
 		form.err = msgRateLimited
 		h.renderLogin(w, r, http.StatusTooManyRequests, form)
 		return
 	case login.Locked:
 		// Only someone who knows the password learns about the lock.
-		h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked, templates.AccountLockedPage{
-			Common: h.Pages.Common(r, ""),
-			MXID:   homeserver.MXID(res.User.Username, h.Login.ServerName),
-		})
+		h.renderLocked(w, r, res.User.Username)
 		return
 	case login.OK:
 	default:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -35,9 +34,6 @@ const (
 func (h *Handler) recoveryFlows() session.FlowCookie {
 	return h.Sessions.FlowCookie(recoveryCookie, recoveryCookieAge)
 }
-
-// maxEmailLength is the longest address SMTP can carry (RFC 5321 §4.5.3.1).
-const maxEmailLength = 254
 
 // mountRecovery registers /recover, its progress page and the recovery
 // link's page. They are always registered and say so when recovery is off.
@@ -101,7 +97,7 @@ func (h *Handler) recoverStartSubmit(w http.ResponseWriter, r *http.Request) {
 				h.Pages.InternalError(w, r, err)
 				return
 			}
-			setRetryAfter(w, limited.RetryAfter)
+			pages.SetRetryAfter(w, limited.RetryAfter)
 			h.renderRecoverStart(w, r, http.StatusTooManyRequests, templates.RecoveryStartPage{
 				Email: email, Errors: []templates.Message{templates.Msg("recovery.error.rate_limited")},
 			})
@@ -141,8 +137,7 @@ func recoveryEmailProblem(email string) templates.Message {
 	if email == "" {
 		return templates.Msg("recovery.error.email_required")
 	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Name != "" || a.Address != email || len(email) > maxEmailLength {
+	if !isMailableAddress(email) {
 		return templates.Msg("recovery.error.email_invalid")
 	}
 	return templates.Message{}

@@ -37,7 +37,7 @@ func (h *Handler) recoverProgressSubmit(w http.ResponseWriter, r *http.Request) 
 				h.Pages.InternalError(w, r, err)
 				return
 			}
-			setRetryAfter(w, limited.RetryAfter)
+			pages.SetRetryAfter(w, limited.RetryAfter)
 			h.renderRecoverProgress(w, r, http.StatusTooManyRequests, rs, templates.RecoveryProgressPage{
 				Errors: []templates.Message{templates.Msg("recovery.error.rate_limited")},
 			})

@@ -180,10 +180,7 @@ func (h *Handler) resolveRecoveryLink(w http.ResponseWriter, r *http.Request, ti
 	case link.user.LockedAt != nil:
 		// The mailbox's owner may learn that the account is locked; the
 		// same page answers a login with the right password.
-		h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked, templates.AccountLockedPage{
-			Common: h.Pages.Common(r, ""),
-			MXID:   homeserver.MXID(link.user.Username, h.Login.ServerName),
-		})
+		h.renderLocked(w, r, link.user.Username)
 		return nil, false
 	}
 	return link, true

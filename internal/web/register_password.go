@@ -106,7 +106,7 @@ func (h *Handler) registerPasswordSubmit(w http.ResponseWriter, r *http.Request)
 			err = h.checkEmailLimits(r, f.email, nil)
 		}
 		if limited, ok := isLimited(err); ok {
-			setRetryAfter(w, limited.RetryAfter)
+			pages.SetRetryAfter(w, limited.RetryAfter)
 			page.Errors = append(page.Errors, templates.Msg(msg))
 			refuse(http.StatusTooManyRequests)
 			return

@@ -71,6 +71,9 @@ func (h *Handler) registrationEmailProblem(r *http.Request, email string) templa
 	return templates.Message{}
 }
 
+// maxEmailLength is the longest address SMTP can carry (RFC 5321 §4.5.3.1).
+const maxEmailLength = 254
+
 // isMailableAddress: a bare address (no display name), short enough for
 // SMTP (RFC 5321 §4.5.3.1).
 func isMailableAddress(email string) bool {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"mas/internal/domain"
+	"mas/internal/pages"
 	"mas/internal/routes"
 	"mas/internal/store"
 	"mas/internal/templates"
@@ -63,7 +64,7 @@ func (h *Handler) registerTokenSubmit(w http.ResponseWriter, r *http.Request) {
 	if h.Limits != nil {
 		err := h.Limits.CheckEmailAuthenticationAttempt("registration-token:" + reg.ID.String())
 		if limited, ok := isLimited(err); ok {
-			setRetryAfter(w, limited.RetryAfter)
+			pages.SetRetryAfter(w, limited.RetryAfter)
 			refuse(http.StatusTooManyRequests, templates.Msg("register.error.code_attempts"))
 			return
 		}

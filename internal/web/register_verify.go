@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mas/internal/domain"
+	"mas/internal/pages"
 	"mas/internal/routes"
 	"mas/internal/store"
 	"mas/internal/templates"
@@ -85,7 +86,7 @@ func (h *Handler) checkRegistrationCode(w http.ResponseWriter, r *http.Request, 
 		h.continueRegistration(w, r, reg)
 		return
 	case isLimit:
-		setRetryAfter(w, limited.RetryAfter)
+		pages.SetRetryAfter(w, limited.RetryAfter)
 		page.CodeError = templates.Msg("register.error.code_attempts")
 		h.renderRegisterVerifyEmail(w, r, http.StatusTooManyRequests, reg, auth, page)
 	case errors.Is(err, errCodeWrong):
@@ -159,7 +160,7 @@ func (h *Handler) refuseEmailLimited(w http.ResponseWriter, r *http.Request, reg
 		h.Pages.InternalError(w, r, err)
 		return true
 	}
-	setRetryAfter(w, limited.RetryAfter)
+	pages.SetRetryAfter(w, limited.RetryAfter)
 	page.Errors = append(page.Errors, templates.Msg("register.error.codes_limited"))
 	h.renderRegisterVerifyEmail(w, r, http.StatusTooManyRequests, reg, auth, page)
 	return true

@@ -232,10 +232,7 @@ func (h *Handler) usableAccount(w http.ResponseWriter, r *http.Request, user *do
 		h.renderUpstreamProblem(w, r, upstreamProblem{status: http.StatusForbidden, text: templates.Msg("upstream.error.account_deactivated")})
 		return false
 	case user.LockedAt != nil:
-		h.Pages.Render(w, r, http.StatusForbidden, templates.PageAccountLocked, templates.AccountLockedPage{
-			Common: h.Pages.Common(r, ""),
-			MXID:   homeserver.MXID(user.Username, h.Login.ServerName),
-		})
+		h.renderLocked(w, r, user.Username)
 		return false
 	}
 	return true

@@ -239,6 +239,18 @@ func TestEvaluateClaimsVariables(t *testing.T) {
 	}
 }
 
+// User is the userinfo claims, overridden by the ID token's; either may
+// be nil.
+func TestClaimsUser(t *testing.T) {
+	got := Claims{IDToken: map[string]any{"sub": "1", "name": "id"}, Userinfo: map[string]any{"name": "ui", "picture": "p"}}.User()
+	if len(got) != 3 || got["name"] != "id" || got["picture"] != "p" {
+		t.Errorf("User() = %v", got)
+	}
+	if got := (Claims{}).User(); got == nil || len(got) != 0 {
+		t.Errorf("Claims{}.User() = %v", got)
+	}
+}
+
 // set_email_verification × the provider's email_verified claim.
 func TestEvaluateEmailVerification(t *testing.T) {
 	for _, tc := range []struct {

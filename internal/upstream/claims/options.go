@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -100,16 +101,9 @@ func (a Action) valid() bool {
 	return false
 }
 
-func (a Action) orDefault() Action                       { return orDefault(a, ActionIgnore) }
-func (c OnConflict) orDefault() OnConflict               { return orDefault(c, ConflictFail) }
-func (v EmailVerification) orDefault() EmailVerification { return orDefault(v, VerifyImport) }
-
-func orDefault[T ~string](v, fallback T) T {
-	if v == "" {
-		return fallback
-	}
-	return v
-}
+func (a Action) orDefault() Action                       { return cmp.Or(a, ActionIgnore) }
+func (c OnConflict) orDefault() OnConflict               { return cmp.Or(c, ConflictFail) }
+func (v EmailVerification) orDefault() EmailVerification { return cmp.Or(v, VerifyImport) }
 
 // check returns the problems of the options, each against its field.
 func (o Options) check() []*CompileError {

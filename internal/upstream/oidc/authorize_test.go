@@ -138,7 +138,7 @@ func TestOAuth2OnlyProvider(t *testing.T) {
 	if f.op.lastAuthReq.Has("nonce") {
 		t.Error("nonce sent without openid")
 	}
-	if res.IDToken != "" || res.IDTokenClaims != nil || res.Subject != testSubject || res.Claims["preferred_username"] != "alice" {
+	if res.IDToken != "" || res.IDTokenClaims != nil || res.Subject != testSubject || userClaims(res)["preferred_username"] != "alice" {
 		t.Errorf("result %+v", res)
 	}
 	// Without userinfo nothing says who the user is.

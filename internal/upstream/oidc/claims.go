@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"hash"
-	"maps"
 	"math"
 	"strings"
 	"time"
@@ -190,14 +189,4 @@ func (p *Provider) checkTokenHash(c map[string]any, name, value, alg string) err
 		return p.fail(KindInvalidClaim, nil, "the ID token's %s does not match", name)
 	}
 	return nil
-}
-
-// MergeClaims returns the claims the attribute mapping sees as `user`:
-// the userinfo claims, overridden by the ID token's where both have one
-// (upstream's rule: the signed ID token wins). Either may be nil.
-func MergeClaims(idToken, userinfo map[string]any) map[string]any {
-	merged := make(map[string]any, len(idToken)+len(userinfo))
-	maps.Copy(merged, userinfo)
-	maps.Copy(merged, idToken)
-	return merged
 }

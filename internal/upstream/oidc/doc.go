@@ -29,9 +29,9 @@
 //     constant time.
 //  3. Exchange(ctx, session, code) redeems the code, validates the ID
 //     token, fetches userinfo when configured and returns a Result: the
-//     raw ID token, its claims, the userinfo, the merged claims the
-//     mapping templates see as `user` (MergeClaims: userinfo overridden by
-//     the ID token, upstream's rule) and the subject.
+//     raw ID token, its claims, the userinfo and the subject. The claims
+//     package merges the claims into the mapping templates' `user`
+//     (claims.Claims.User).
 //
 // ValidateLogoutToken(ctx, token) checks a back-channel logout token and
 // returns its sub and sid. Metadata(ctx) exposes the resolved endpoints

@@ -200,20 +200,10 @@ func TestUserinfo(t *testing.T) {
 				t.Errorf("userinfo %v", res.Userinfo)
 			}
 			// Upstream's merge: userinfo claims, overridden by the ID token's.
-			if res.Claims["name"] != "From ID token" || res.Claims["preferred_username"] != "alice" || res.Claims["email"] != "user@example.test" {
-				t.Errorf("merged claims %v", res.Claims)
+			if user := userClaims(res); user["name"] != "From ID token" || user["preferred_username"] != "alice" || user["email"] != "user@example.test" {
+				t.Errorf("merged claims %v", user)
 			}
 		})
-	}
-}
-
-func TestMergeClaims(t *testing.T) {
-	got := MergeClaims(map[string]any{"sub": "1", "name": "id"}, map[string]any{"name": "ui", "picture": "p"})
-	if len(got) != 3 || got["name"] != "id" || got["picture"] != "p" {
-		t.Errorf("MergeClaims = %v", got)
-	}
-	if got := MergeClaims(nil, nil); got == nil || len(got) != 0 {
-		t.Errorf("MergeClaims(nil, nil) = %v", got)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"mas/internal/clock/clocktest"
 	"mas/internal/keys"
+	"mas/internal/upstream/claims"
 )
 
 // testKeys are made once: RSA generation is slow.
@@ -523,4 +524,10 @@ func wantKind(t *testing.T, err error, kind Kind) {
 	if got := KindOf(err); got != kind {
 		t.Fatalf("error kind %s, want %s: %v", got, kind, err)
 	}
+}
+
+// userClaims are a result's claims as the mapping templates see them in
+// `user`.
+func userClaims(res *Result) map[string]any {
+	return claims.Claims{IDToken: res.IDTokenClaims, Userinfo: res.Userinfo}.User()
 }

@@ -20,9 +20,6 @@ type Result struct {
 	IDTokenClaims map[string]any
 	// Userinfo holds the userinfo claims when fetch_userinfo is on.
 	Userinfo map[string]any
-	// Claims is MergeClaims(IDTokenClaims, Userinfo): the `user` of the
-	// mapping templates.
-	Claims map[string]any
 	// Subject is the ID token's sub, or the userinfo's without ID token.
 	Subject string
 }
@@ -76,7 +73,6 @@ func (p *Provider) Exchange(ctx context.Context, s Session, code string) (*Resul
 	if res.IDTokenClaims == nil && res.Userinfo == nil {
 		return nil, p.fail(KindMissingClaim, nil, "the token response has no id_token and fetch_userinfo is off: nothing says who the user is")
 	}
-	res.Claims = MergeClaims(res.IDTokenClaims, res.Userinfo)
 	return res, nil
 }
 

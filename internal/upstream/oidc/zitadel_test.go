@@ -101,8 +101,8 @@ func TestZitadelExampleProvider(t *testing.T) {
 	if res.Subject != "id1" || res.IDTokenClaims["iss"] != issuer || res.IDTokenClaims["nonce"] != session.Nonce {
 		t.Errorf("ID token claims %v", res.IDTokenClaims)
 	}
-	if res.Claims["email"] != "test-user@zitadel.ch" || res.Claims["email_verified"] != true || res.Userinfo["sub"] != "id1" {
-		t.Errorf("claims %v", res.Claims)
+	if user := userClaims(res); user["email"] != "test-user@zitadel.ch" || user["email_verified"] != true || res.Userinfo["sub"] != "id1" {
+		t.Errorf("claims %v", user)
 	}
 
 	// The same provider in discovery_mode oidc: plain http is refused.

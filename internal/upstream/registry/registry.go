@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"mas/internal/clock"
 	"mas/internal/domain"
@@ -32,29 +31,6 @@ type Provider struct {
 	Client   *oidc.Provider
 	Mapper   *claims.Mapper
 	Params   *claims.AuthParams
-}
-
-// Name is how pages call the provider: its human_name, else its issuer's
-// host, else its ID.
-func (p *Provider) Name() string {
-	if p.Row.HumanName != "" {
-		return p.Row.HumanName
-	}
-	if host := hostOf(p.Row.Issuer); host != "" {
-		return host
-	}
-	return p.ID.String()
-}
-
-func hostOf(issuer string) string {
-	s := issuer
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
-	}
-	if i := strings.IndexAny(s, "/?#"); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
 
 // Registry is the set of enabled providers. It is read-only once built
