@@ -20,10 +20,9 @@ type Handler struct {
 // Mount registers the Admin API's endpoints. Every other path below the
 // prefix answers upstream's JSON 404 rather than an HTML page.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	get := func(pattern string, f http.HandlerFunc) { mux.Handle("GET "+pattern, h.authorized(f)) }
-	get(routes.AdminUsers, h.listUsers)
-	get(routes.AdminUserPattern, h.getUser)
-	get(routes.AdminUserByUsernamePattern, h.getUserByUsername)
+	for _, e := range h.endpoints() {
+		mux.Handle(e.Method+" "+e.Path, h.authorized(e.Handle))
+	}
 	mux.HandleFunc(routes.AdminAPIPrefix, func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "Not found")
 	})

@@ -1,7 +1,6 @@
 package adminapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,103 +32,57 @@ func userResource(u *domain.User) resource {
 	}
 }
 
+// userEndpoints lists the operations on users.
+func (h *Handler) userEndpoints() []endpoint {
+	return []endpoint{
+		{Method: "GET", Path: routes.AdminUsers, OperationID: "listUsers", Tag: "user",
+			Summary: "List users", Filters: userFilters, Paginated: true,
+			ResourceType: "user", Attributes: userAttributes{}, Status: http.StatusOK,
+			Errors: []int{http.StatusBadRequest}, Handle: h.listUsers},
+		{Method: "GET", Path: routes.AdminUserPattern, OperationID: "getUser", Tag: "user",
+			Summary: "Get a user", ResourceType: "user", Attributes: userAttributes{}, Status: http.StatusOK,
+			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.getUser},
+		{Method: "GET", Path: routes.AdminUserByUsernamePattern, OperationID: "getUserByUsername", Tag: "user",
+			Summary: "Get a user by its username", ResourceType: "user", Attributes: userAttributes{}, Status: http.StatusOK,
+			Errors: []int{http.StatusNotFound}, Handle: h.getUserByUsername},
+	}
+}
+
 // userFilters are the filters GET /users implements.
 var userFilters = []string{"admin", "legacy-guest", "status", "search"}
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p, bad := parsePagination(q)
-	if bad != "" {
-		writeError(w, http.StatusBadRequest, bad)
-		return
-	}
-	filters, bad := parseFilters(q, userFilters...)
-	if bad != "" {
-		writeError(w, http.StatusBadRequest, bad)
-		return
-	}
-	f, bad := userFilter(filters)
-	if bad != "" {
-		writeError(w, http.StatusBadRequest, bad)
-		return
-	}
-	var total *int
-	if p.count != countFalse {
-		n, err := h.Store.Users().CountFiltered(r.Context(), f)
-		if err != nil {
-			internalError(w, r, err)
-			return
-		}
-		total = &n
-	}
-	var rows []*domain.User
-	if p.count != countOnly {
-		var err error
-		if rows, err = h.Store.Users().ListPage(r.Context(), f, p.storePage()); err != nil {
-			internalError(w, r, err)
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, page(p, rows, total, routes.AdminUsers, filters,
-		func(u *domain.User) domain.ID { return u.ID }, userResource))
-}
-
-// userFilter reads the filter values; the string is the 400 error title.
-func userFilter(filters map[string][]string) (store.UserFilter, string) {
-	var f store.UserFilter
-	for _, b := range []struct {
-		name string
-		into **bool
-	}{{"filter[admin]", &f.Admin}, {"filter[legacy-guest]", &f.LegacyGuest}} {
-		if vs := filters[b.name]; len(vs) > 0 {
-			if vs[0] != "true" && vs[0] != "false" {
-				return f, "Invalid filter parameters: " + b.name + " must be true or false"
+	serveList(w, r, lister[store.UserFilter, *domain.User]{
+		base: routes.AdminUsers, filters: userFilters,
+		parse: func(fr *filterReader) store.UserFilter {
+			return store.UserFilter{
+				Admin: fr.Bool("admin"), LegacyGuest: fr.Bool("legacy-guest"),
+				Status: fr.Enum("status", store.UserStatusActive, store.UserStatusLocked, store.UserStatusDeactivated),
+				Search: fr.String("search"),
 			}
-			v := vs[0] == "true"
-			*b.into = &v
-		}
-	}
-	if vs := filters["filter[status]"]; len(vs) > 0 {
-		switch vs[0] {
-		case store.UserStatusActive, store.UserStatusLocked, store.UserStatusDeactivated:
-			f.Status = vs[0]
-		default:
-			return f, "Invalid filter parameters: filter[status] must be active, locked or deactivated"
-		}
-	}
-	if vs := filters["filter[search]"]; len(vs) > 0 {
-		f.Search = vs[0]
-	}
-	return f, ""
+		},
+		count: h.Store.Users().CountFiltered,
+		fetch: h.Store.Users().ListPage,
+		id:    func(u *domain.User) domain.ID { return u.ID },
+		toRes: userResource,
+	})
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
-	raw := r.PathValue(routes.ParamID)
-	id, err := domain.ParseID(raw)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid ID "+strconv.Quote(raw))
+	id, ok := pathID(w, r)
+	if !ok {
 		return
 	}
-	h.writeUser(w, r, func() (*domain.User, error) { return h.Store.Users().Lookup(r.Context(), id) },
-		"User ID "+id.String()+" not found")
+	u, err := h.Store.Users().Lookup(r.Context(), id)
+	if found(w, r, err, notFoundTitle("User", id)) {
+		writeSingle(w, http.StatusOK, userResource(u))
+	}
 }
 
 func (h *Handler) getUserByUsername(w http.ResponseWriter, r *http.Request) {
 	username := r.PathValue(routes.ParamUsername)
-	h.writeUser(w, r, func() (*domain.User, error) { return h.Store.Users().FindByUsername(r.Context(), username) },
-		"User with username "+strconv.Quote(username)+" not found")
-}
-
-// writeUser answers with the user find returns, 404 if there is none.
-func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, find func() (*domain.User, error), notFound string) {
-	u, err := find()
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, notFound)
-		return
+	u, err := h.Store.Users().FindByUsername(r.Context(), username)
+	if found(w, r, err, "User with username "+strconv.Quote(username)+" not found") {
+		writeSingle(w, http.StatusOK, userResource(u))
 	}
-	if err != nil {
-		internalError(w, r, err)
-		return
-	}
-	writeSingle(w, http.StatusOK, userResource(u))
 }

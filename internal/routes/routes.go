@@ -211,18 +211,70 @@ const (
 	AdminAPIDocCallback = "/api/doc/oauth2-callback"
 )
 
-// Admin API endpoints, below AdminAPIPrefix. Its resources link to
-// themselves with these paths, as upstream does (no public base).
+// Admin API endpoints, below AdminAPIPrefix (upstream's paths). Its
+// resources link to themselves with these paths, as upstream does (no
+// public base). Patterns name the resource ID {id}.
 const (
 	ParamUsername = "username"
 
-	AdminUsers                 = "/api/admin/v1/users"
-	AdminUserPattern           = "/api/admin/v1/users/{" + ParamID + "}"
-	AdminUserByUsernamePattern = "/api/admin/v1/users/by-username/{" + ParamUsername + "}"
+	AdminSiteConfig = "/api/admin/v1/site-config"
+	AdminVersion    = "/api/admin/v1/version"
+
+	AdminUsers                  = "/api/admin/v1/users"
+	AdminUserPattern            = AdminUsers + "/{" + ParamID + "}"
+	AdminUserByUsernamePattern  = AdminUsers + "/by-username/{" + ParamUsername + "}"
+	AdminUserSetPasswordPattern = AdminUserPattern + "/set-password"
+	AdminUserSetAdminPattern    = AdminUserPattern + "/set-admin"
+	AdminUserDeactivatePattern  = AdminUserPattern + "/deactivate"
+	AdminUserReactivatePattern  = AdminUserPattern + "/reactivate"
+	AdminUserLockPattern        = AdminUserPattern + "/lock"
+	AdminUserUnlockPattern      = AdminUserPattern + "/unlock"
+
+	AdminUserEmails       = "/api/admin/v1/user-emails"
+	AdminUserEmailPattern = AdminUserEmails + "/{" + ParamID + "}"
+
+	AdminUserSessions             = "/api/admin/v1/user-sessions"
+	AdminUserSessionPattern       = AdminUserSessions + "/{" + ParamID + "}"
+	AdminUserSessionFinishPattern = AdminUserSessionPattern + "/finish"
+
+	AdminCompatSessions             = "/api/admin/v1/compat-sessions"
+	AdminCompatSessionPattern       = AdminCompatSessions + "/{" + ParamID + "}"
+	AdminCompatSessionFinishPattern = AdminCompatSessionPattern + "/finish"
+
+	AdminOAuth2Sessions             = "/api/admin/v1/oauth2-sessions"
+	AdminOAuth2SessionPattern       = AdminOAuth2Sessions + "/{" + ParamID + "}"
+	AdminOAuth2SessionFinishPattern = AdminOAuth2SessionPattern + "/finish"
+
+	AdminOAuth2Clients       = "/api/admin/v1/oauth2-clients"
+	AdminOAuth2ClientPattern = AdminOAuth2Clients + "/{" + ParamID + "}"
+
+	AdminPersonalSessions                 = "/api/admin/v1/personal-sessions"
+	AdminPersonalSessionPattern           = AdminPersonalSessions + "/{" + ParamID + "}"
+	AdminPersonalSessionRevokePattern     = AdminPersonalSessionPattern + "/revoke"
+	AdminPersonalSessionRegeneratePattern = AdminPersonalSessionPattern + "/regenerate"
+
+	AdminPolicyData        = "/api/admin/v1/policy-data"
+	AdminPolicyDataLatest  = AdminPolicyData + "/latest"
+	AdminPolicyDataPattern = AdminPolicyData + "/{" + ParamID + "}"
+
+	AdminRegistrationTokens               = "/api/admin/v1/user-registration-tokens"
+	AdminRegistrationTokenPattern         = AdminRegistrationTokens + "/{" + ParamID + "}"
+	AdminRegistrationTokenRevokePattern   = AdminRegistrationTokenPattern + "/revoke"
+	AdminRegistrationTokenUnrevokePattern = AdminRegistrationTokenPattern + "/unrevoke"
+
+	AdminUpstreamLinks       = "/api/admin/v1/upstream-oauth-links"
+	AdminUpstreamLinkPattern = AdminUpstreamLinks + "/{" + ParamID + "}"
+
+	AdminUpstreamProviders       = "/api/admin/v1/upstream-oauth-providers"
+	AdminUpstreamProviderPattern = AdminUpstreamProviders + "/{" + ParamID + "}"
 )
 
+// AdminResource is the Admin API path of one resource of a collection
+// (AdminUsers, AdminUserEmails, …): collection + "/" + id.
+func AdminResource(collection, id string) string { return collection + "/" + seg(id) }
+
 // AdminUser is the Admin API path of one user.
-func AdminUser(id string) string { return AdminUsers + "/" + seg(id) }
+func AdminUser(id string) string { return AdminResource(AdminUsers, id) }
 
 // AdminUserByUsername is the Admin API path finding a user by username.
 func AdminUserByUsername(username string) string {

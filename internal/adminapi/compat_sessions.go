@@ -1,0 +1,4 @@
+package adminapi
+
+// compatSessionEndpoints lists the operations on compatibility sessions.
+func (h *Handler) compatSessionEndpoints() []endpoint { return nil }

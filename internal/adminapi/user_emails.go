@@ -1,0 +1,4 @@
+package adminapi
+
+// userEmailEndpoints lists the operations on user emails.
+func (h *Handler) userEmailEndpoints() []endpoint { return nil }
