@@ -34,7 +34,7 @@ func userResource(u *domain.User) resource {
 
 // userEndpoints lists the operations on users.
 func (h *Handler) userEndpoints() []endpoint {
-	return []endpoint{
+	return append([]endpoint{
 		{Method: "GET", Path: routes.AdminUsers, OperationID: "listUsers", Tag: "user",
 			Summary: "List users", Filters: userFilters, Paginated: true,
 			ResourceType: "user", Attributes: userAttributes{}, Status: http.StatusOK,
@@ -45,11 +45,14 @@ func (h *Handler) userEndpoints() []endpoint {
 		{Method: "GET", Path: routes.AdminUserByUsernamePattern, OperationID: "getUserByUsername", Tag: "user",
 			Summary: "Get a user by its username", ResourceType: "user", Attributes: userAttributes{}, Status: http.StatusOK,
 			Errors: []int{http.StatusNotFound}, Handle: h.getUserByUsername},
-	}
+	}, h.userWriteEndpoints()...)
 }
 
 // userFilters are the filters GET /users implements.
-var userFilters = []string{"admin", "legacy-guest", "status", "search"}
+var userFilters = []string{
+	"admin", "legacy-guest", "status", "search",
+	"active-oauth2-client", "has-active-oauth2-session", "has-active-compat-session",
+}
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, lister[store.UserFilter, *domain.User]{
@@ -57,8 +60,11 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 		parse: func(fr *filterReader) store.UserFilter {
 			return store.UserFilter{
 				Admin: fr.Bool("admin"), LegacyGuest: fr.Bool("legacy-guest"),
-				Status: fr.Enum("status", store.UserStatusActive, store.UserStatusLocked, store.UserStatusDeactivated),
-				Search: fr.String("search"),
+				Status:                 fr.Enum("status", store.UserStatusActive, store.UserStatusLocked, store.UserStatusDeactivated),
+				Search:                 fr.String("search"),
+				ActiveOAuth2Clients:    activeClientFilter(fr),
+				HasActiveOAuth2Session: fr.Bool("has-active-oauth2-session"),
+				HasActiveCompatSession: fr.Bool("has-active-compat-session"),
 			}
 		},
 		count: h.Store.Users().CountFiltered,
@@ -85,4 +91,23 @@ func (h *Handler) getUserByUsername(w http.ResponseWriter, r *http.Request) {
 	if found(w, r, err, "User with username "+strconv.Quote(username)+" not found") {
 		writeSingle(w, http.StatusOK, userResource(u))
 	}
+}
+
+// activeClientFilter reads filter[active-oauth2-client], which may be
+// repeated: a user matches with an active session of any of the clients.
+func activeClientFilter(fr *filterReader) []domain.ID {
+	const name = "active-oauth2-client"
+	var out []domain.ID
+	for _, raw := range fr.values["filter["+name+"]"] {
+		if fr.bad != "" {
+			return nil
+		}
+		id, err := domain.ParseID(raw)
+		if err != nil {
+			fr.fail(name, "is not a valid ID")
+			return nil
+		}
+		out = append(out, id)
+	}
+	return out
 }

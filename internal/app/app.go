@@ -47,6 +47,9 @@ type App struct {
 	URLs      *routes.URLBuilder
 	// Mailer sends the mail jobs' messages (email.go).
 	Mailer *email.Mailer
+	// Version is the running version (the CLI's), answered by the Admin
+	// API; set it before starting the server.
+	Version string
 
 	db     db
 	driver riverdriver.Driver[*sql.Tx]

@@ -11,6 +11,7 @@ import (
 	"mas/internal/login"
 	"mas/internal/oauth"
 	"mas/internal/pages"
+	"mas/internal/policy"
 	"mas/internal/ratelimit"
 	"mas/internal/routes"
 	"mas/internal/session"
@@ -25,6 +26,8 @@ type handlers struct {
 	web    *web.Handler
 	compat *compat.Handler
 	admin  *adminapi.Handler
+	// policy is the engine every handler shares; its dynamic data is swapped in place.
+	policy *policy.Engine
 }
 
 // buildHandlers wires every handler from the opened components. It runs
@@ -110,7 +113,8 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 			HardLimitEviction: cfg.Experimental.SessionLimit != nil && cfg.Experimental.SessionLimit.DangerousHardLimitEviction,
 		},
 	}
-	return &handlers{oauth: o, web: w, compat: c, admin: &adminapi.Handler{Store: a.Store, Clock: a.Clock}}, nil
+	return &handlers{oauth: o, web: w, compat: c, admin: &adminapi.Handler{Store: a.Store, Clock: a.Clock, URLs: a.URLs, Pages: renderer, Rand: a.Rand, Policy: engine,
+		Homeserver: a.Homeserver, Passwords: a.Passwords, Site: adminSiteConfig(cfg), Version: a.Version}, policy: engine}, nil
 }
 
 // mounts maps each listener resource to the handlers that serve it.
@@ -125,7 +129,7 @@ func (h *handlers) mounts() map[string]httpserver.MountFunc {
 			h.compat.MountHuman(mux)
 		},
 		httpserver.ResourceCompat: func(mux *http.ServeMux, _ httpserver.Resource) { h.compat.Mount(mux) },
-		// adminapi serves the Admin API; its spec and doc paths are still unserved.
+		// adminapi serves the Admin API, its OpenAPI document and documentation page.
 		httpserver.ResourceAdminAPI: func(mux *http.ServeMux, _ httpserver.Resource) { h.admin.Mount(mux) },
 	}
 }

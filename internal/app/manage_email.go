@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"mas/internal/domain"
@@ -14,9 +13,6 @@ import (
 // ErrEmailInUse: the address belongs to another user (addresses are unique
 // case-insensitively), so it cannot be given to this one.
 var ErrEmailInUse = errors.New("Email address is already in use by another user")
-
-// maxEmailLength is the longest address SMTP carries (RFC 5321 §4.5.3.1).
-const maxEmailLength = 254
 
 // AddedEmail is what AddUserEmail did.
 type AddedEmail struct {
@@ -32,7 +28,7 @@ type AddedEmail struct {
 // provisioned again); one another user has is refused without changes.
 func (a *App) AddUserEmail(ctx context.Context, username, email string) (*AddedEmail, error) {
 	email = strings.TrimSpace(email)
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Name != "" || addr.Address != email || len(email) > maxEmailLength {
+	if !domain.IsMailableAddress(email) {
 		return nil, fmt.Errorf("invalid email address %q", email)
 	}
 	var res AddedEmail

@@ -8,31 +8,20 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/store"
-	"mas/internal/tokens"
 )
-
-// registrationTokenLength is the length of generated registration tokens,
-// as upstream's.
-const registrationTokenLength = 12
 
 // IssueRegistrationToken stores a user registration token: token (random
 // if empty), usable usageLimit times (nil: unlimited), expiring after
 // expiresIn (nil: never).
 func (a *App) IssueRegistrationToken(ctx context.Context, token string, usageLimit *int, expiresIn *time.Duration) (*domain.RegistrationToken, error) {
-	if token == "" {
-		var err error
-		if token, err = tokens.RandomAlphanumeric(a.Rand, registrationTokenLength); err != nil {
-			return nil, err
-		}
-	}
 	t := &domain.RegistrationToken{Token: token, UsageLimit: usageLimit}
 	if expiresIn != nil {
 		at := a.Clock.Now().Add(*expiresIn)
 		t.ExpiresAt = &at
 	}
-	if err := a.Store.RegistrationTokens().Add(ctx, t); err != nil {
+	if err := store.AddRegistrationToken(ctx, a.Store.RegistrationTokens(), a.Rand, t); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("registration token %q already exists", token)
+			return nil, fmt.Errorf("registration token %q already exists", t.Token)
 		}
 		return nil, err
 	}

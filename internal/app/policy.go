@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"mas/internal/config"
 	"mas/internal/policy"
@@ -12,8 +13,8 @@ import (
 )
 
 // policyEngine builds the policy from the static `policy.data`, the
-// injected server name and session limit, and the newest dynamic data
-// stored through the admin API.
+// injected server name and session limit, and puts the newest dynamic data
+// stored through the admin API in effect.
 func policyEngine(ctx context.Context, cfg *config.Config, s store.Store) (*policy.Engine, error) {
 	base := policy.Base{ServerName: cfg.Matrix.Homeserver}
 	if sl := cfg.Experimental.SessionLimit; sl != nil {
@@ -32,16 +33,58 @@ func policyEngine(ctx context.Context, cfg *config.Config, s store.Store) (*poli
 	if err != nil {
 		return nil, fmt.Errorf("policy.data: %w", err)
 	}
+	if err := refreshPolicy(ctx, engine, s); err != nil {
+		return nil, err
+	}
+	return engine, nil
+}
+
+// refreshPolicy puts the newest stored dynamic data in effect unless it
+// already is. A version applied meanwhile by the admin API in this process
+// is not replaced by the one read here.
+func refreshPolicy(ctx context.Context, engine *policy.Engine, s store.Store) error {
+	seen := engine.DataVersion()
 	latest, err := s.PolicyData().Latest(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return engine, nil
+		return nil
 	case err != nil:
-		return nil, fmt.Errorf("loading dynamic policy data: %w", err)
+		return fmt.Errorf("loading dynamic policy data: %w", err)
+	case latest.ID.String() == seen:
+		return nil
 	}
-	withDynamic, err := engine.WithData(json.RawMessage(latest.Data))
-	if err != nil {
-		return nil, fmt.Errorf("dynamic policy data %s: %w", latest.ID, err)
+	if _, err := engine.SetDataIf(seen, latest.ID.String(), json.RawMessage(latest.Data)); err != nil {
+		return fmt.Errorf("dynamic policy data %s: %w", latest.ID, err)
 	}
-	return withDynamic, nil
+	return nil
+}
+
+// policyRefreshInterval is how often a server re-reads the dynamic policy
+// data, so that data posted through another replica takes effect here.
+const policyRefreshInterval = 60 * time.Second
+
+// startPolicyRefresh refreshes the engine every interval until stop is
+// called; stop waits for a refresh under way.
+func (a *App) startPolicyRefresh(engine *policy.Engine, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := refreshPolicy(ctx, engine, a.Store); err != nil && ctx.Err() == nil {
+					a.Logger.Warn("keeping the current policy data", "error", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -34,6 +34,8 @@ const shutdownGrace = 60 * time.Second
 type Server struct {
 	HTTP   *httpserver.Server
 	Worker *jobs.Runner
+	// stopPolicyRefresh ends the periodic re-read of the dynamic policy data.
+	stopPolicyRefresh func()
 }
 
 // RunServer prepares the database, starts the listeners and the worker, and
@@ -95,6 +97,7 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 		}
 		a.checkMailer(ctx)
 	}
+	srv.stopPolicyRefresh = a.startPolicyRefresh(h.policy, policyRefreshInterval)
 	return srv, nil
 }
 
@@ -103,6 +106,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, shutdownGrace)
 	defer cancel()
 	err := s.HTTP.Shutdown(ctx)
+	if s.stopPolicyRefresh != nil {
+		s.stopPolicyRefresh()
+	}
 	if s.Worker != nil {
 		err = errors.Join(err, s.Worker.Stop(ctx))
 	}

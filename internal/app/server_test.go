@@ -232,7 +232,6 @@ func TestUnservedResources(t *testing.T) {
 	want := []app.UnservedResource{
 		{Listener: "web", Resource: "graphql", Paths: []string{"/graphql", "/graphql/playground"}},
 		{Listener: "web", Resource: "assets", Paths: []string{"/assets/"}},
-		{Listener: "internal", Resource: "adminapi", Paths: []string{"/api/spec.json", "/api/doc/"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("unserved = %+v\nwant %+v", got, want)

@@ -163,9 +163,9 @@ func (a *App) LockUser(ctx context.Context, username string, deactivate bool) (*
 }
 
 // UnlockUser removes the lock and pushes that to the homeserver. With
-// reactivate it schedules the reactivation instead, which undoes a
-// deactivation on the homeserver first and only then unlocks and
-// reactivates the user here, as upstream does.
+// reactivate it also schedules the reactivation, which undoes a
+// deactivation on the homeserver first and only then here (the user stays
+// refused until then), and provisions the user again.
 func (a *App) UnlockUser(ctx context.Context, username string, reactivate bool) (*domain.User, error) {
 	var user *domain.User
 	err := store.WithTx(ctx, a.Store, func(tx store.Tx) error {
@@ -173,12 +173,12 @@ func (a *App) UnlockUser(ctx context.Context, username string, reactivate bool) 
 		if user, err = findUser(ctx, tx, username); err != nil {
 			return err
 		}
-		if reactivate {
-			return tx.Jobs().Enqueue(ctx, domain.ReactivateUserJob{UserID: user.ID})
-		}
 		user.Unlock()
 		if err := tx.Users().Update(ctx, user); err != nil {
 			return err
+		}
+		if reactivate {
+			return tx.Jobs().Enqueue(ctx, domain.ReactivateUserJob{UserID: user.ID})
 		}
 		return tx.Jobs().Enqueue(ctx, domain.ProvisionUserJob{UserID: user.ID})
 	})

@@ -301,7 +301,12 @@ func (g *globals) openApp(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, g.logger)
+	a, err := app.Open(ctx, cfg, g.logger)
+	if err != nil {
+		return nil, err
+	}
+	a.Version = Version
+	return a, nil
 }
 
 // newLogger builds the process logger. MAS_LOG_LEVEL (or upstream's

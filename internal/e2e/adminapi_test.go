@@ -24,13 +24,16 @@ const (
 // adminEnv runs the service with the adminapi resource and a static client
 // the policy data names in admin_clients.
 func adminEnv(t *testing.T, postgres bool) *testenv.Env {
-	return testenv.New(t, testenv.Options{Postgres: postgres, Configure: func(cfg *config.Config) {
-		cfg.HTTP.Listeners[0].Resources = append(cfg.HTTP.Listeners[0].Resources, config.Resource{Name: config.ResourceAdminAPI})
-		cfg.Clients = append(cfg.Clients, config.ClientConfig{
-			ClientID: adminClientID, ClientAuthMethod: config.AuthClientSecretPost, ClientSecret: adminClientSecret,
-		})
-		cfg.Policy.Data = map[string]any{"admin_clients": []any{adminClientID}}
-	}})
+	return testenv.New(t, testenv.Options{Postgres: postgres, Configure: configureAdmin})
+}
+
+// configureAdmin serves the adminapi resource and adds the admin client.
+func configureAdmin(cfg *config.Config) {
+	cfg.HTTP.Listeners[0].Resources = append(cfg.HTTP.Listeners[0].Resources, config.Resource{Name: config.ResourceAdminAPI})
+	cfg.Clients = append(cfg.Clients, config.ClientConfig{
+		ClientID: adminClientID, ClientAuthMethod: config.AuthClientSecretPost, ClientSecret: adminClientSecret,
+	})
+	cfg.Policy.Data = map[string]any{"admin_clients": []any{adminClientID}}
 }
 
 // clientCredentialsToken gets an access token for the admin client.

@@ -103,14 +103,26 @@ func login(t *testing.T, b *browsertest.Browser, start string, username, passwor
 	return b.Settle(resp)
 }
 
-// TestAuthorizationCodeFlow is the flow a Matrix client runs (MSC2964 with
-// MSC2965/2966/2967): discovery, registration, authorization with PKCE,
-// login and consent in the browser, code exchange, ID token verification
-// through discovery and the JWKS, introspection by the homeserver,
-// refresh, revocation.
+// codeClient registers a public authorization-code client and returns its
+// configuration, endpoints from discovery, asking for the scopes.
+func codeClient(t *testing.T, env *testenv.Env, scopes ...string) *oauth2.Config {
+	t.Helper()
+	provider, err := oidc.NewProvider(context.Background(), env.BaseURL)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	conf := &oauth2.Config{
+		ClientID:    registerClient(t, env, "authorization_code", "refresh_token"),
+		Endpoint:    provider.Endpoint(),
+		RedirectURL: redirectURI,
+		Scopes:      scopes,
+	}
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	return conf
+}
+
 // codeFlow logs username in through the authorization endpoint with PKCE
-// and returns the tokens, the client configuration and the verified ID
-// token's subject.
+// and returns the tokens and the client configuration.
 func codeFlow(t *testing.T, env *testenv.Env, username, password string, scopes ...string) (*oauth2.Token, *oauth2.Config) {
 	t.Helper()
 	conf, code, verifier := authorizeCode(t, env, username, password, scopes...)
@@ -125,19 +137,7 @@ func codeFlow(t *testing.T, env *testenv.Env, username, password string, scopes 
 // configuration, the authorization code and its PKCE verifier.
 func authorizeCode(t *testing.T, env *testenv.Env, username, password string, scopes ...string) (conf *oauth2.Config, code, verifier string) {
 	t.Helper()
-	ctx := context.Background()
-	provider, err := oidc.NewProvider(ctx, env.BaseURL)
-	if err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	clientID := registerClient(t, env, "authorization_code", "refresh_token")
-	conf = &oauth2.Config{
-		ClientID:    clientID,
-		Endpoint:    provider.Endpoint(),
-		RedirectURL: redirectURI,
-		Scopes:      scopes,
-	}
-	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	conf = codeClient(t, env, scopes...)
 	verifier = oauth2.GenerateVerifier()
 	b := browsertest.New(t, env.BaseURL)
 	consent := login(t, b, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), username, password)
@@ -149,6 +149,11 @@ func authorizeCode(t *testing.T, env *testenv.Env, username, password string, sc
 	return conf, loc.Query().Get("code"), verifier
 }
 
+// TestAuthorizationCodeFlow is the flow a Matrix client runs (MSC2964 with
+// MSC2965/2966/2967): discovery, registration, authorization with PKCE,
+// login and consent in the browser, code exchange, ID token verification
+// through discovery and the JWKS, introspection by the homeserver,
+// refresh, revocation.
 func TestAuthorizationCodeFlow(t *testing.T) {
 	backends(t, func(t *testing.T, postgres bool) {
 		env := testenv.New(t, testenv.Options{Postgres: postgres})

@@ -167,9 +167,10 @@ func activeDevices(ctx context.Context, s store.Store, now time.Time, userID dom
 	return out, nil
 }
 
-// deactivateUserWorker locks and deactivates the user and ends everything
-// it has locally, committing that before calling the homeserver so that the
-// user is locked out at once; then deactivates (and optionally erases) the
+// deactivateUserWorker deactivates the user (without locking it, as
+// upstream: a deactivated user is refused everywhere a locked one is) and
+// ends everything it has locally, committing that before calling the
+// homeserver so that the user is shut out at once; then deactivates (and optionally erases) the
 // user on the homeserver. The local part is idempotent, so a retry after a
 // homeserver failure is safe.
 type deactivateUserWorker struct {
@@ -186,13 +187,9 @@ func (w *deactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.D
 		return err
 	}
 	err = store.WithTx(ctx, w.d.Store, func(tx store.Tx) error {
-		if user.DeactivatedAt == nil || user.LockedAt == nil {
-			now := w.d.Clock.Now()
-			user.Lock(now)
-			if user.DeactivatedAt == nil {
-				if err := user.Deactivate(now); err != nil {
-					return err
-				}
+		if user.DeactivatedAt == nil {
+			if err := user.Deactivate(w.d.Clock.Now()); err != nil {
+				return err
 			}
 			if err := tx.Users().Update(ctx, user); err != nil {
 				return err
@@ -230,7 +227,8 @@ func (w *deactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.D
 }
 
 // reactivateUserWorker reactivates the user on the homeserver and only
-// then here: unlocked, no longer deactivated, and provisioned again (the
+// then here: no longer deactivated (a lock stays, as upstream; `manage
+// unlock-user --reactivate` unlocks too), and provisioned again (the
 // deactivation removed its emails there).
 type reactivateUserWorker struct {
 	river.WorkerDefaults[domain.ReactivateUserJob]
@@ -249,7 +247,6 @@ func (w *reactivateUserWorker) Work(ctx context.Context, job *river.Job[domain.R
 		return fmt.Errorf("reactivating %s on the homeserver: %w", user.Username, err)
 	}
 	err = store.WithTx(ctx, w.d.Store, func(tx store.Tx) error {
-		user.Unlock()
 		user.DeactivatedAt = nil
 		if err := tx.Users().Update(ctx, user); err != nil {
 			return err

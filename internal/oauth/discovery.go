@@ -94,7 +94,6 @@ type providerMetadata struct {
 	PromptValuesSupported                              []string `json:"prompt_values_supported"`
 	DeviceAuthorizationEndpoint                        string   `json:"device_authorization_endpoint,omitempty"`
 
-	GraphQLEndpoint                   string   `json:"org.matrix.matrix-authentication-service.graphql_endpoint"`
 	AccountManagementURI              string   `json:"account_management_uri"`
 	AccountManagementActionsSupported []string `json:"account_management_actions_supported"`
 }
@@ -153,7 +152,6 @@ func (h *Handler) providerMetadata() *providerMetadata {
 		RequestURIParameterSupported:                       false,
 		PromptValuesSupported:                              prompts,
 		DeviceAuthorizationEndpoint:                        deviceEndpoint,
-		GraphQLEndpoint:                                    u.Absolute(routes.GraphQL),
 		AccountManagementURI:                               u.Absolute(routes.Account),
 		AccountManagementActionsSupported:                  accountManagementActions,
 	}

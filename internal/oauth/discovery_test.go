@@ -42,7 +42,6 @@ const regDiscoveryFull = `{
   "request_uri_parameter_supported": false,
   "prompt_values_supported": ["login"],
   "device_authorization_endpoint": "https://auth.example.com/oauth2/device",
-  "org.matrix.matrix-authentication-service.graphql_endpoint": "https://auth.example.com/graphql",
   "account_management_uri": "https://auth.example.com/account/",
   "account_management_actions_supported": ["org.matrix.profile", "org.matrix.devices_list", "org.matrix.device_view", "org.matrix.device_delete", "org.matrix.cross_signing_reset", "org.matrix.sessions_list", "org.matrix.session_view", "org.matrix.session_end"]
 }`
@@ -78,7 +77,6 @@ const regDiscoveryMinimal = `{
   "request_parameter_supported": false,
   "request_uri_parameter_supported": false,
   "prompt_values_supported": ["login"],
-  "org.matrix.matrix-authentication-service.graphql_endpoint": "https://auth.example.com/graphql",
   "account_management_uri": "https://auth.example.com/account/",
   "account_management_actions_supported": ["org.matrix.profile", "org.matrix.devices_list", "org.matrix.device_view", "org.matrix.device_delete", "org.matrix.cross_signing_reset", "org.matrix.sessions_list", "org.matrix.session_view", "org.matrix.session_end"]
 }`
@@ -133,11 +131,14 @@ func TestDiscoveryPrefixAndIssuer(t *testing.T) {
 		"issuer":                 "https://example.com/",
 		"token_endpoint":         "https://example.com/auth/oauth2/token",
 		"account_management_uri": "https://example.com/auth/account/",
-		"org.matrix.matrix-authentication-service.graphql_endpoint": "https://example.com/auth/graphql",
 	} {
 		if md[key] != want {
 			t.Errorf("%s = %v, want %s", key, md[key], want)
 		}
+	}
+	// GraphQL is not served (its paths answer 404), so it is not advertised.
+	if v, ok := md["org.matrix.matrix-authentication-service.graphql_endpoint"]; ok {
+		t.Errorf("graphql_endpoint advertised as %v", v)
 	}
 }
 

@@ -67,7 +67,7 @@ const (
 // AuthorizationGrant checks a grant's scopes, the client's right to
 // token exchange, the requester and the user's session limit.
 func (e *Engine) AuthorizationGrant(in AuthorizationGrantInput) []Violation {
-	k := &e.k
+	k := e.knobs()
 	var vs violations
 	scopes := strings.Split(in.Scope, " ")
 

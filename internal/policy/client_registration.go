@@ -39,7 +39,7 @@ const (
 // ClientRegistration checks a client's URIs, redirect URIs and grant types
 // against the `client_registration` knobs, and the requester.
 func (e *Engine) ClientRegistration(in ClientRegistrationInput) []Violation {
-	c := clientCheck{k: &e.k, md: canonicalMetadata(in.ClientMetadata)}
+	c := clientCheck{k: e.knobs(), md: canonicalMetadata(in.ClientMetadata)}
 	var vs violations
 
 	clientURI, hasClientURI := c.get("client_uri")

@@ -37,7 +37,7 @@ const (
 // interactive SSO page can offer to end sessions, so it gets the soft
 // limit; API logins (password, token) get the hard limit.
 func (e *Engine) CompatLogin(in CompatLoginInput) []Violation {
-	k := &e.k
+	k := e.knobs()
 	var vs violations
 	k.requesterViolations(&vs, in.Requester)
 

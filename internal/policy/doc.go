@@ -7,9 +7,10 @@
 // violation messages and codes, so an existing `policy.data` block keeps its
 // meaning. Custom WebAssembly policies (`policy.wasm_module`) are not loaded.
 //
-// An Engine is immutable and safe for concurrent use. Build one with New (or
-// NewWithBase, which adds the values MAS injects itself) and derive the
-// engine for a new version of the dynamic data with WithData.
+// An Engine is safe for concurrent use. Build one with New (or NewWithBase,
+// which adds the values MAS injects itself); put a new version of the
+// dynamic data in effect with SetData, which every holder of the engine
+// sees at once, or derive a separate engine for it with WithData.
 //
 // Every entrypoint returns the violations it found; an empty result means
 // the action is allowed. Violations are deduplicated and listed in rule

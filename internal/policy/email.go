@@ -18,8 +18,9 @@ const (
 // requester.
 func (e *Engine) Email(in EmailInput) []Violation {
 	var vs violations
-	e.k.emailViolations(&vs, in.Email, "")
-	e.k.requesterViolations(&vs, in.Requester)
+	k := e.knobs()
+	k.emailViolations(&vs, in.Email, "")
+	k.requesterViolations(&vs, in.Requester)
 	return vs
 }
 

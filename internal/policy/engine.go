@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // Engine evaluates the policies against one version of the policy data.
@@ -15,6 +16,23 @@ type Engine struct {
 	// data: WithData always merges onto it, never onto a previous merge.
 	static map[string]any
 	k      knobs
+	// dynamic, once SetData ran, is the engine for the dynamic data in
+	// effect, whose knobs the rules read instead of k.
+	dynamic atomic.Pointer[dynamicData]
+}
+
+// dynamicData is one applied version of the dynamic data.
+type dynamicData struct {
+	version string
+	engine  *Engine
+}
+
+// knobs returns the data the rules read now.
+func (e *Engine) knobs() *knobs {
+	if d := e.dynamic.Load(); d != nil {
+		return &d.engine.k
+	}
+	return &e.k
 }
 
 // Base holds the values MAS computes from other configuration sections and
@@ -280,4 +298,4 @@ func errorsOf(errs []error) error {
 // AllowInsecureURIs reports the client_registration.allow_insecure_uris
 // knob: the operator accepts clients on plain http and local addresses
 // (development setups), which also lets the service fetch their keys there.
-func (e *Engine) AllowInsecureURIs() bool { return e != nil && e.k.allowInsecureURIs }
+func (e *Engine) AllowInsecureURIs() bool { return e != nil && e.knobs().allowInsecureURIs }

@@ -25,7 +25,7 @@ const maxMXIDLength = 255
 // Register checks the username, the registration method, the requester and
 // the email address (whose violations carry field "email").
 func (e *Engine) Register(in RegisterInput) []Violation {
-	k := &e.k
+	k := e.knobs()
 	var vs violations
 	u := in.Username
 	username := func(code, msg string) {

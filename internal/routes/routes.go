@@ -290,16 +290,14 @@ func ResourcePaths(resource string) []string {
 		return []string{GraphQL, GraphQLPlayground}
 	case "assets":
 		return []string{AssetsPrefix}
-	case "adminapi":
-		return []string{AdminAPISpec, AdminAPIDoc}
 	}
 	return nil
 }
 
 // PartlyServed reports whether a served resource still has paths that
-// answer 404 (ResourcePaths names them): the Admin API is served, not yet
-// its OpenAPI document and documentation page.
-func PartlyServed(resource string) bool { return resource == "adminapi" }
+// answer 404 (ResourcePaths names them); none has now that the Admin API
+// serves its OpenAPI document and documentation page.
+func PartlyServed(string) bool { return false }
 
 // WithQuery appends q to path, leaving path untouched when q is empty. The
 // parameters are sorted by key, so the result is stable for tests and caches.

@@ -23,6 +23,11 @@ type CompatSessionRepository interface {
 	DeleteFinishedBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	ForgetIPsInactiveBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	ListInactive(ctx context.Context, before time.Time, limit int) ([]*domain.CompatSession, error)
+	// LookupEntry is Lookup with the session's SSO redirect URI.
+	LookupEntry(ctx context.Context, id domain.ID) (*CompatSessionEntry, error)
+	// ListPage returns a page of the sessions the filter selects (see Page).
+	ListPage(ctx context.Context, f CompatSessionFilter, p Page) ([]*CompatSessionEntry, error)
+	CountFiltered(ctx context.Context, f CompatSessionFilter) (int, error)
 }
 
 // CompatAccessTokenRepository persists legacy access tokens.
@@ -73,6 +78,10 @@ type PersonalSessionRepository interface {
 	Lookup(ctx context.Context, id domain.ID) (*domain.PersonalSession, error)
 	Revoke(ctx context.Context, s *domain.PersonalSession) error
 	ListActiveForActor(ctx context.Context, userID domain.ID) ([]*domain.PersonalSession, error)
+	// ListPage and CountFiltered list the sessions matching a filter, one
+	// cursor page at a time, with their usable token's expiry (the Admin API).
+	ListPage(ctx context.Context, f PersonalSessionFilter, p Page) ([]*PersonalSessionListed, error)
+	CountFiltered(ctx context.Context, f PersonalSessionFilter) (int, error)
 }
 
 // PersonalAccessTokenRepository persists mpt_ tokens by their SHA-256.

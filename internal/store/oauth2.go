@@ -17,6 +17,10 @@ type ClientRepository interface {
 	Lookup(ctx context.Context, id domain.ID) (*domain.Client, error)
 	FindByMetadataDigest(ctx context.Context, digest string) (*domain.Client, error)
 	ListStatic(ctx context.Context) ([]*domain.Client, error)
+	// ListPage and CountFiltered list the clients matching a filter, one
+	// cursor page at a time (the Admin API).
+	ListPage(ctx context.Context, f ClientFilter, p Page) ([]*domain.Client, error)
+	CountFiltered(ctx context.Context, f ClientFilter) (int, error)
 	// Delete removes a client and, by cascade, nothing else: callers finish
 	// its sessions first.
 	Delete(ctx context.Context, id domain.ID) error
@@ -66,6 +70,9 @@ type SessionRepository interface {
 	FinishAllForUser(ctx context.Context, userID domain.ID) (int, error)
 	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.Session, error)
 	CountActiveForUser(ctx context.Context, userID domain.ID) (int, error)
+	// ListPage returns a page of the sessions the filter selects (see Page).
+	ListPage(ctx context.Context, f OAuth2SessionFilter, p Page) ([]*domain.Session, error)
+	CountFiltered(ctx context.Context, f OAuth2SessionFilter) (int, error)
 	RecordActivity(ctx context.Context, id domain.ID, at time.Time, ip string) error
 	// Housekeeping (see housekeeping.go for the rules they share).
 	// ListInactive covers the sessions of users with dynamically

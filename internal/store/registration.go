@@ -32,6 +32,16 @@ type RegistrationTokenRepository interface {
 	Use(ctx context.Context, t *domain.RegistrationToken) error
 	// Update writes ExpiresAt, UsageLimit and RevokedAt.
 	Update(ctx context.Context, t *domain.RegistrationToken) error
+	// UpdateLimits writes only ExpiresAt and UsageLimit, so that an edit
+	// cannot undo a concurrent revocation; ErrNotFound if it does not exist.
+	UpdateLimits(ctx context.Context, t *domain.RegistrationToken) error
+	// Revoke and Unrevoke set or clear RevokedAt; ErrConflict if the token
+	// already was in that state, ErrNotFound if it does not exist.
+	Revoke(ctx context.Context, t *domain.RegistrationToken) error
+	Unrevoke(ctx context.Context, t *domain.RegistrationToken) error
+	// ListPage and CountFiltered list the tokens for the Admin API.
+	ListPage(ctx context.Context, f RegistrationTokenFilter, p Page) ([]*domain.RegistrationToken, error)
+	CountFiltered(ctx context.Context, f RegistrationTokenFilter) (int, error)
 }
 
 // EmailAuthenticationRepository persists email verification attempts.

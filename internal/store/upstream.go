@@ -16,6 +16,10 @@ type UpstreamProviderRepository interface {
 	List(ctx context.Context) ([]*domain.UpstreamProvider, error)
 	Disable(ctx context.Context, id domain.ID) error
 	Delete(ctx context.Context, id domain.ID) error
+	// ListPage and CountFiltered list the providers matching f by ID
+	// (upstream_page.go).
+	ListPage(ctx context.Context, f UpstreamProviderFilter, p Page) ([]*domain.UpstreamProvider, error)
+	CountFiltered(ctx context.Context, f UpstreamProviderFilter) (int, error)
 }
 
 // UpstreamLinkRepository persists (provider, subject) → user links.
@@ -28,6 +32,10 @@ type UpstreamLinkRepository interface {
 	Associate(ctx context.Context, l *domain.UpstreamLink, userID domain.ID) error
 	ListForUser(ctx context.Context, userID domain.ID) ([]*domain.UpstreamLink, error)
 	Remove(ctx context.Context, id domain.ID) error
+	// ListPage and CountFiltered list the links matching f by ID
+	// (upstream_page.go).
+	ListPage(ctx context.Context, f UpstreamLinkFilter, p Page) ([]*domain.UpstreamLink, error)
+	CountFiltered(ctx context.Context, f UpstreamLinkFilter) (int, error)
 	// DeleteOrphansCreatedBefore is a housekeeping batch (see
 	// housekeeping.go): links never associated with a user.
 	DeleteOrphansCreatedBefore(ctx context.Context, before time.Time, limit int) (int, error)

@@ -52,6 +52,9 @@ type UserEmailRepository interface {
 	Remove(ctx context.Context, id domain.ID) error
 	// RemoveAllForUser deletes every address of the user (deactivation).
 	RemoveAllForUser(ctx context.Context, userID domain.ID) (int, error)
+	// ListPage returns a page of the addresses the filter selects (see Page).
+	ListPage(ctx context.Context, f UserEmailFilter, p Page) ([]*domain.UserEmail, error)
+	CountFiltered(ctx context.Context, f UserEmailFilter) (int, error)
 }
 
 // BrowserSessionRepository persists web logins and their authentications.
@@ -63,6 +66,9 @@ type BrowserSessionRepository interface {
 	// FinishAllForUser ends every active session of the user.
 	FinishAllForUser(ctx context.Context, userID domain.ID) (int, error)
 	ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.BrowserSession, error)
+	// ListPage returns a page of the sessions the filter selects (see Page).
+	ListPage(ctx context.Context, f BrowserSessionFilter, p Page) ([]*domain.BrowserSession, error)
+	CountFiltered(ctx context.Context, f BrowserSessionFilter) (int, error)
 	// Authenticate records a password or upstream authentication.
 	Authenticate(ctx context.Context, sessionID domain.ID, passwordID, upstreamSessionID *domain.ID) (*domain.Authentication, error)
 	// LastAuthentication returns the newest authentication; ErrNotFound if none.

@@ -14,6 +14,13 @@ type UserFilter struct {
 	Status string
 	// Search keeps the usernames containing it, case-insensitively.
 	Search string
+	// ActiveOAuth2Clients, when not empty, keeps the users with an
+	// unfinished OAuth 2.0 session of any of these clients.
+	ActiveOAuth2Clients []domain.ID
+	// HasActiveOAuth2Session and HasActiveCompatSession, when set, keep
+	// the users with (or without) an unfinished session of that kind.
+	HasActiveOAuth2Session *bool
+	HasActiveCompatSession *bool
 }
 
 // User statuses of UserFilter.Status.

@@ -14,7 +14,7 @@ const (
 // registry lists every renderable template with its data type. Adding a page
 // takes a file under files/pages, a data struct embedding Common with a
 // Sample method, and one line in the list of its area.
-var registry = slices.Concat(corePages, registrationPages, recoveryPages, accountPages, upstreamPages)
+var registry = slices.Concat(corePages, registrationPages, recoveryPages, accountPages, upstreamPages, apidocPages)
 
 // corePages are the login, protocol and error pages.
 var corePages = []pageSpec{

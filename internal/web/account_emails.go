@@ -120,7 +120,7 @@ func (h *Handler) emailAddSubmit(w http.ResponseWriter, r *http.Request, cur *se
 // newEmailProblem says what is wrong with an address to add, if anything:
 // its form, being the user's already, or the email policy.
 func (h *Handler) newEmailProblem(r *http.Request, userID domain.ID, email string) (templates.Message, error) {
-	if !isMailableAddress(email) {
+	if !domain.IsMailableAddress(email) {
 		return templates.Msg("account.emails.error.invalid"), nil
 	}
 	switch e, err := h.Store.UserEmails().FindByEmail(r.Context(), email); {

@@ -137,7 +137,7 @@ func recoveryEmailProblem(email string) templates.Message {
 	if email == "" {
 		return templates.Msg("recovery.error.email_required")
 	}
-	if !isMailableAddress(email) {
+	if !domain.IsMailableAddress(email) {
 		return templates.Msg("recovery.error.email_invalid")
 	}
 	return templates.Message{}

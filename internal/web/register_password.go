@@ -209,7 +209,7 @@ func (h *Handler) checkRegistrationForm(r *http.Request, f registrationForm, pag
 		bad()
 	}
 
-	emailOK := f.email != "" && isMailableAddress(f.email)
+	emailOK := f.email != "" && domain.IsMailableAddress(f.email)
 	switch {
 	case f.email == "" && h.Settings.PasswordRegistrationEmailRequired:
 		fail(&page.EmailError, templates.Msg("register.error.email_required"))

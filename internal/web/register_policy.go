@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
-	"net/mail"
 
+	"mas/internal/domain"
 	"mas/internal/policy"
 	"mas/internal/requestctx"
 	"mas/internal/templates"
@@ -62,21 +62,11 @@ func (h *Handler) registrationEmailProblem(r *http.Request, email string) templa
 	switch {
 	case email == "":
 		return templates.Msg("register.error.email_required")
-	case !isMailableAddress(email):
+	case !domain.IsMailableAddress(email):
 		return templates.Msg("register.error.email_invalid")
 	}
 	if vs := h.registrationPolicy().Email(policy.EmailInput{Email: email, Requester: requester(r)}); len(vs) > 0 {
 		return policyMessage(vs[0])
 	}
 	return templates.Message{}
-}
-
-// maxEmailLength is the longest address SMTP can carry (RFC 5321 §4.5.3.1).
-const maxEmailLength = 254
-
-// isMailableAddress: a bare address (no display name), short enough for
-// SMTP (RFC 5321 §4.5.3.1).
-func isMailableAddress(email string) bool {
-	a, err := mail.ParseAddress(email)
-	return err == nil && a.Name == "" && a.Address == email && len(email) <= maxEmailLength
 }

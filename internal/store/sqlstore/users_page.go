@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -35,5 +37,29 @@ func userConds(f store.UserFilter) conds {
 	if f.Search != "" {
 		c.add(`LOWER(username) LIKE $%d ESCAPE '\'`, contains(f.Search))
 	}
+	if len(f.ActiveOAuth2Clients) > 0 {
+		var in []string
+		for _, id := range f.ActiveOAuth2Clients {
+			c.args = append(c.args, idv(id))
+			in = append(in, fmt.Sprintf("$%d", len(c.args)))
+		}
+		c.raw(activeSessionOf("oauth2_sessions", true) + " AND s.oauth2_client_id IN (" + strings.Join(in, ", ") + "))")
+	}
+	if f.HasActiveOAuth2Session != nil {
+		c.raw(activeSessionOf("oauth2_sessions", *f.HasActiveOAuth2Session) + ")")
+	}
+	if f.HasActiveCompatSession != nil {
+		c.raw(activeSessionOf("compat_sessions", *f.HasActiveCompatSession) + ")")
+	}
 	return c
+}
+
+// activeSessionOf opens "[NOT] EXISTS (an unfinished session in table of
+// the user": the caller may add conditions on s, then closes it.
+func activeSessionOf(table string, exists bool) string {
+	not := "NOT "
+	if exists {
+		not = ""
+	}
+	return not + "EXISTS (SELECT 1 FROM " + table + " s WHERE s.user_id = users.user_id AND s.finished_at IS NULL"
 }

@@ -11,7 +11,8 @@ import (
 )
 
 func init() {
-	register("UsersPage", test{"FiltersAndCursors", testUserListPage}, test{"WalkAll", testUserWalkAll})
+	register("UsersPage", test{"FiltersAndCursors", testUserListPage}, test{"WalkAll", testUserWalkAll},
+		test{"SessionFilters", testUserListPageSessions})
 }
 
 // testUserListPage walks filtered users forwards and backwards and counts
@@ -38,14 +39,6 @@ func testUserListPage(t *testing.T, h *H) {
 		}
 	})
 	yes, no := true, false
-	names := func(us []*domain.User) []string {
-		var out []string
-		for _, u := range us {
-			out = append(out, u.Username)
-		}
-		slices.Sort(out)
-		return out
-	}
 	for _, c := range []struct {
 		name string
 		f    store.UserFilter
@@ -61,14 +54,7 @@ func testUserListPage(t *testing.T, h *H) {
 		{"search", store.UserFilter{Search: "AR"}, []string{"carol"}},
 		{"search is literal", store.UserFilter{Search: "k_"}, []string{"frank_x"}},
 	} {
-		got := mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if !slices.Equal(names(got), c.want) {
-			t.Errorf("%s: %v, want %v", c.name, names(got), c.want)
-		}
-		n, err := h.S.Users().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
+		expectUsers(t, h, c.name, c.f, c.want)
 	}
 
 	var ids []domain.ID
@@ -129,5 +115,64 @@ func testUserWalkAll(t *testing.T, h *H) {
 		if got[i] != want[i] {
 			t.Fatalf("user %d is %s, want %s (IDs must come in order)", i, got[i], want[i])
 		}
+	}
+}
+
+// testUserListPageSessions filters users by their unfinished OAuth 2.0
+// sessions (of given clients, or any) and compat sessions.
+func testUserListPageSessions(t *testing.T, h *H) {
+	ctx := context.Background()
+	// alice: active session of client A; bob: a finished one of A and an
+	// active one of B; carol: an active compat session; dave: nothing
+	// active.
+	a := newOAuth2Fixture(t, h, "alice")
+	bob := newOAuth2Fixture(t, h, "bob")
+	addOAuth2Session(t, h, a)
+	must(t, h.S.Sessions().Finish(ctx, addOAuth2Session(t, h, oauth2Fixture{user: bob.user, browser: bob.browser, client: a.client})))
+	addOAuth2Session(t, h, bob)
+	carol := newUser(t, h, "carol")
+	newCompatSession(t, h, carol.ID, "CAROL")
+	dave := newUser(t, h, "dave")
+	must(t, h.S.CompatSessions().Finish(ctx, newCompatSession(t, h, dave.ID, "DAVE")))
+	other := newOAuth2Fixture(t, h, "erin").client // erin has no session at all
+
+	yes, no := true, false
+	for _, c := range []struct {
+		name string
+		f    store.UserFilter
+		want []string
+	}{
+		{"client A", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID}}, []string{"alice"}},
+		{"client B", store.UserFilter{ActiveOAuth2Clients: []domain.ID{bob.client.ID}}, []string{"bob"}},
+		{"client A or B", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID, bob.client.ID}}, []string{"alice", "bob"}},
+		{"client unused", store.UserFilter{ActiveOAuth2Clients: []domain.ID{other.ID}}, nil},
+		{"has oauth2", store.UserFilter{HasActiveOAuth2Session: &yes}, []string{"alice", "bob"}},
+		{"no oauth2", store.UserFilter{HasActiveOAuth2Session: &no}, []string{"carol", "dave", "erin"}},
+		{"has compat", store.UserFilter{HasActiveCompatSession: &yes}, []string{"carol"}},
+		{"no compat", store.UserFilter{HasActiveCompatSession: &no}, []string{"alice", "bob", "dave", "erin"}},
+		{"combined", store.UserFilter{HasActiveOAuth2Session: &no, HasActiveCompatSession: &no}, []string{"dave", "erin"}},
+		{"with search", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID, bob.client.ID}, Search: "b"}, []string{"bob"}},
+	} {
+		expectUsers(t, h, c.name, c.f, c.want)
+	}
+}
+
+// expectUsers checks that the filter lists and counts the wanted users
+// (sorted usernames).
+func expectUsers(t *testing.T, h *H, name string, f store.UserFilter, want []string) {
+	t.Helper()
+	ctx := context.Background()
+	got := mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, f, store.Page{Limit: 100}))
+	var names []string
+	for _, u := range got {
+		names = append(names, u.Username)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("%s: %v, want %v", name, names, want)
+	}
+	n, err := h.S.Users().CountFiltered(ctx, f)
+	if err != nil || n != len(want) {
+		t.Errorf("%s: count %d (%v), want %d", name, n, err, len(want))
 	}
 }
