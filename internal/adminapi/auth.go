@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"mas/internal/domain"
+	"mas/internal/policy"
 	"mas/internal/store"
 	"mas/internal/tokens"
 )
@@ -91,7 +92,7 @@ func (h *Handler) checkAccessToken(ctx context.Context, token string) (caller, i
 		return caller{}, http.StatusUnauthorized, "User is locked or deactivated", nil
 	case !slices.Contains(s.Scope, AdminScope):
 		return caller{}, http.StatusForbidden, "Missing urn:mas:admin scope", nil
-	case s.UserID != nil && !user.CanRequestAdmin:
+	case s.UserID != nil && !h.Policy.CanRequestAdmin(policy.User{Username: user.Username, CanRequestAdmin: user.CanRequestAdmin}):
 		return caller{}, http.StatusForbidden, "User is not allowed to use the admin API", nil
 	}
 	return caller{oauth: s}, 0, "", nil

@@ -3,7 +3,6 @@ package adminapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +75,7 @@ func (h *Handler) listOAuth2Sessions(w http.ResponseWriter, r *http.Request) {
 				f.StaticClient = new(true)
 			}
 			f.BrowserSessionID = fr.ID("user-session")
-			f.Scope = filterScope(fr)
+			f.Scope = fr.Scopes()
 			f.Status, f.SessionTimes = sessionStatus(fr), sessionTimes(fr)
 			return f
 		},
@@ -101,23 +100,6 @@ func filterIDs(fr *filterReader, name string) []domain.ID {
 		ids = append(ids, id)
 	}
 	return ids
-}
-
-// filterScope reads the repeatable filter[scope]: scope tokens (RFC 6749
-// §3.3), with upstream's title for a bad one.
-func filterScope(fr *filterReader) []string {
-	var tokens []string
-	for _, tok := range fr.values["filter[scope]"] {
-		if fr.bad != "" {
-			return nil
-		}
-		if !isScopeToken(tok) {
-			fr.bad = "Invalid scope " + strconv.Quote(tok) + " in filter parameters"
-			return nil
-		}
-		tokens = append(tokens, tok)
-	}
-	return tokens
 }
 
 func (h *Handler) getOAuth2Session(w http.ResponseWriter, r *http.Request) {

@@ -74,9 +74,11 @@ func parsePagination(q url.Values) (pagination, string) {
 }
 
 // storePage asks for one row more than the page holds, which tells whether
-// another page follows.
+// another page follows. A size of math.MaxInt leaves the limit at that
+// size rather than overflowing to a negative one (no table holds so many
+// rows, so no page follows).
 func (p pagination) storePage() store.Page {
-	return store.Page{After: p.after, Before: p.before, Backward: p.backward, Limit: p.size + 1}
+	return store.Page{After: p.after, Before: p.before, Backward: p.backward, Limit: max(p.size, p.size+1)}
 }
 
 // page builds the list response from the rows storePage fetched (in walk
@@ -160,6 +162,11 @@ func parseFilters(q url.Values, allowed ...string) (url.Values, string) {
 		name, ok = strings.CutSuffix(name, "]")
 		if !ok || !slices.Contains(allowed, name) {
 			return nil, "Unknown filter parameter " + strconv.Quote(k)
+		}
+		for _, v := range vs {
+			if !validText(v) {
+				return nil, "Invalid filter parameters: " + k + " is not valid text"
+			}
 		}
 		out[k] = vs
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,15 +100,7 @@ func (h *Handler) listPersonalSessions(w http.ResponseWriter, r *http.Request) {
 				OwnerUser: fr.ID("owner_user"), OwnerClient: fr.ID("owner_client"), ActorUser: fr.ID("actor_user"),
 				Status:        fr.Enum("status", store.PersonalSessionStatusActive, store.PersonalSessionStatusRevoked),
 				ExpiresBefore: fr.Time("expires_before"), ExpiresAfter: fr.Time("expires_after"), Expires: fr.Bool("expires"),
-			}
-			for _, s := range fr.values["filter[scope]"] {
-				if fr.bad != "" {
-					break
-				}
-				if !isScopeToken(s) {
-					fr.bad = "Invalid scope " + strconv.Quote(s) + " in filter parameters"
-				}
-				f.Scope = append(f.Scope, s)
+				Scope: fr.Scopes(),
 			}
 			return f
 		},

@@ -3,6 +3,7 @@ package adminapi
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -19,6 +20,15 @@ type createPersonalSessionRequest struct {
 	HumanName   string    `json:"human_name"`
 	Scope       string    `json:"scope"`
 	ExpiresIn   *uint32   `json:"expires_in"`
+}
+
+// UnmarshalJSON requires the fields upstream's serde requires.
+func (q *createPersonalSessionRequest) UnmarshalJSON(b []byte) error {
+	if err := requireFields(b, "actor_user_id", "human_name", "scope"); err != nil {
+		return err
+	}
+	type plain createPersonalSessionRequest
+	return json.Unmarshal(b, (*plain)(q))
 }
 
 // regeneratePersonalSessionRequest is upstream's RegeneratePersonalSessionRequest.

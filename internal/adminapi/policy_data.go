@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -64,6 +65,12 @@ func (h *Handler) setPolicyData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid JSON body: missing field `data`")
 		return
 	}
+	data, err := reencode(req.Data)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+		return
+	}
+	req.Data = data
 	engine := h.Policy
 	if engine == nil {
 		engine = &policy.Engine{}
@@ -77,7 +84,7 @@ func (h *Handler) setPolicyData(w http.ResponseWriter, r *http.Request) {
 		internalError(w, r, err)
 		return
 	}
-	if err := engine.SetData(p.ID.String(), req.Data); err != nil { // checked above; only a bug gets here
+	if _, err := engine.SetData(p.ID.String(), req.Data); err != nil { // checked above; only a bug gets here
 		slog.ErrorContext(r.Context(), "stored policy data could not be applied", "id", p.ID, "error", err)
 	}
 	writeSingle(w, http.StatusCreated, policyDataResource(p))
@@ -99,4 +106,23 @@ func (h *Handler) getPolicyData(w http.ResponseWriter, r *http.Request) {
 	if found(w, r, err, "Policy data with ID "+id.String()+" not found") {
 		writeSingle(w, http.StatusOK, policyDataResource(p))
 	}
+}
+
+// reencode writes raw JSON afresh, as PostgreSQL's jsonb would: lone
+// UTF-16 surrogate escapes, which jsonb rejects, become U+FFFD; numbers
+// keep their digits.
+func reencode(raw json.RawMessage) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
 }

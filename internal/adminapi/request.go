@@ -1,9 +1,11 @@
 package adminapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mas/internal/domain"
 	"mas/internal/routes"
@@ -89,18 +92,73 @@ func pathID(w http.ResponseWriter, r *http.Request) (domain.ID, bool) {
 
 // readJSON decodes the request body into v; malformed JSON, unknown
 // fields' wrong types or a body too large answer 400 (unknown fields are
-// ignored, as upstream's serde does).
+// ignored, as upstream's serde does). So does text no database column
+// can hold: invalid UTF-8 (which json.RawMessage fields would keep) and
+// NUL characters.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	switch {
+	case err != nil:
+	case len(raw) > maxBody:
+		err = errors.New("body too large")
+	case !utf8.Valid(raw):
+		err = errors.New("body is not valid UTF-8")
+	case hasEscapedNUL(raw):
+		err = errors.New("strings must not contain NUL characters")
+	default:
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		err = dec.Decode(v)
+		if err == nil && dec.More() {
+			err = errors.New("trailing data after the JSON value")
+		}
 	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// hasEscapedNUL reports whether JSON text holds a \u0000 escape (raw
+// control characters are not valid JSON): a run of backslashes before
+// "u0000" escapes it when the run is odd.
+func hasEscapedNUL(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0
+		for k := j - 1; k >= 0 && raw[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// validText reports whether s can be stored and compared as text: valid
+// UTF-8 without NUL (which PostgreSQL rejects).
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// requireFields is an UnmarshalJSON helper: it fails, as upstream's serde
+// does, unless the JSON object b has every named field.
+func requireFields(b []byte, names ...string) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, ok := fields[name]; !ok {
+			return fmt.Errorf("missing field `%s`", name)
+		}
+	}
+	return nil
 }
 
 // found maps a store lookup: ErrNotFound answers 404 with notFound, any
@@ -194,3 +252,20 @@ func (f *filterReader) Enum(name string, allowed ...string) string {
 
 // String reads a free value ("" when absent).
 func (f *filterReader) String(name string) string { return f.raw(name) }
+
+// Scopes reads the repeatable filter[scope]: every value must be a scope
+// token, with upstream's title otherwise.
+func (f *filterReader) Scopes() []string {
+	var tokens []string
+	for _, tok := range f.values["filter[scope]"] {
+		if f.bad != "" {
+			return nil
+		}
+		if !isScopeToken(tok) {
+			f.bad = "Invalid scope " + strconv.Quote(tok) + " in filter parameters"
+			return nil
+		}
+		tokens = append(tokens, tok)
+	}
+	return tokens
+}

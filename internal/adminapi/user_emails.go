@@ -3,7 +3,6 @@ package adminapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -29,14 +28,8 @@ type addUserEmailRequest struct {
 // UnmarshalJSON requires both fields, as upstream's serde does (the nil
 // ID is a user ID like any other: 404).
 func (q *addUserEmailRequest) UnmarshalJSON(b []byte) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
+	if err := requireFields(b, "user_id", "email"); err != nil {
 		return err
-	}
-	for _, name := range []string{"user_id", "email"} {
-		if _, ok := fields[name]; !ok {
-			return fmt.Errorf("missing field `%s`", name)
-		}
 	}
 	type plain addUserEmailRequest
 	return json.Unmarshal(b, (*plain)(q))

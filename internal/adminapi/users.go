@@ -87,7 +87,13 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getUserByUsername(w http.ResponseWriter, r *http.Request) {
 	username := r.PathValue(routes.ParamUsername)
-	u, err := h.Store.Users().FindByUsername(r.Context(), username)
+	// A name that is not valid text names no user (and PostgreSQL
+	// rejects it).
+	var u *domain.User
+	err := store.ErrNotFound
+	if validText(username) {
+		u, err = h.Store.Users().FindByUsername(r.Context(), username)
+	}
 	if found(w, r, err, "User with username "+strconv.Quote(username)+" not found") {
 		writeSingle(w, http.StatusOK, userResource(u))
 	}

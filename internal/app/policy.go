@@ -40,8 +40,8 @@ func policyEngine(ctx context.Context, cfg *config.Config, s store.Store) (*poli
 }
 
 // refreshPolicy puts the newest stored dynamic data in effect unless it
-// already is. A version applied meanwhile by the admin API in this process
-// is not replaced by the one read here.
+// (or a newer version, applied meanwhile by the admin API in this process)
+// already is.
 func refreshPolicy(ctx context.Context, engine *policy.Engine, s store.Store) error {
 	seen := engine.DataVersion()
 	latest, err := s.PolicyData().Latest(ctx)
@@ -53,7 +53,7 @@ func refreshPolicy(ctx context.Context, engine *policy.Engine, s store.Store) er
 	case latest.ID.String() == seen:
 		return nil
 	}
-	if _, err := engine.SetDataIf(seen, latest.ID.String(), json.RawMessage(latest.Data)); err != nil {
+	if _, err := engine.SetData(latest.ID.String(), json.RawMessage(latest.Data)); err != nil {
 		return fmt.Errorf("dynamic policy data %s: %w", latest.ID, err)
 	}
 	return nil

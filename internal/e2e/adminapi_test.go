@@ -309,3 +309,52 @@ func TestAdminAPIUsers(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminAPIUserTokens: an administrator's own token from the
+// authorization-code flow works on the Admin API, whether the admin flag
+// or policy.data.admin_users makes the user an administrator; it stops
+// (401) while the user is locked and (403) once the flag is taken away;
+// a user who is neither cannot obtain the scope at all.
+func TestAdminAPIUserTokens(t *testing.T) {
+	backends(t, func(t *testing.T, postgres bool) {
+		e := testenv.New(t, testenv.Options{Postgres: postgres, Configure: func(cfg *config.Config) {
+			configureAdmin(cfg)
+			cfg.Policy.Data = map[string]any{"admin_clients": []any{adminClientID}, "admin_users": []any{"listed"}}
+		}})
+		ctx := context.Background()
+		flagged := e.CreateUser("flagged", "a passphrase for flagged")
+		e.CreateUser("listed", "a passphrase for listed")
+		e.CreateUser("plain", "a passphrase for plain")
+		setUser := func(change func(u *domain.User)) {
+			t.Helper()
+			u, err := e.App.Store.Users().Lookup(ctx, flagged.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			change(u)
+			if err := e.App.Store.Users().Update(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setUser(func(u *domain.User) { u.CanRequestAdmin = true })
+
+		flaggedTok, _ := codeFlow(t, e, "flagged", "a passphrase for flagged", "openid", "urn:mas:admin")
+		listedTok, _ := codeFlow(t, e, "listed", "a passphrase for listed", "openid", "urn:mas:admin")
+		for name, tok := range map[string]string{"flagged": flaggedTok.AccessToken, "listed": listedTok.AccessToken} {
+			if got := adminCall(t, e, tok, http.MethodGet, "/api/admin/v1/users", nil); got.Status != http.StatusOK || got.Meta.Count != 3 {
+				t.Fatalf("%s's token: %d %v", name, got.Status, got.Raw)
+			}
+		}
+
+		setUser(func(u *domain.User) { u.Lock(time.Now()) })
+		adminCall(t, e, flaggedTok.AccessToken, http.MethodGet, "/api/admin/v1/users", nil).expect(t, http.StatusUnauthorized, "User is locked or deactivated")
+		setUser(func(u *domain.User) { u.Unlock() })
+		adminCall(t, e, flaggedTok.AccessToken, http.MethodGet, "/api/admin/v1/users", nil).expect(t, http.StatusOK)
+		setUser(func(u *domain.User) { u.CanRequestAdmin = false })
+		adminCall(t, e, flaggedTok.AccessToken, http.MethodGet, "/api/admin/v1/users", nil).expect(t, http.StatusForbidden, "User is not allowed to use the admin API")
+
+		if status := scopeConsentStatus(t, e, "plain", "a passphrase for plain", "openid", "urn:mas:admin"); status != http.StatusForbidden {
+			t.Fatalf("urn:mas:admin for a plain user: consent answered %d, want 403", status)
+		}
+	})
+}

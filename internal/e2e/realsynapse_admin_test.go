@@ -46,14 +46,20 @@ func eventuallySynapseUser(t *testing.T, env *testenv.Env, adminTok, localpart, 
 	}
 }
 
-// adminConsentStatus runs the authorization-code flow asking for the
-// Synapse admin scope up to the consent page and returns its status: 200
-// when the user may request the scope, 403 (the policy's refusal) when not.
-func adminConsentStatus(t *testing.T, env *testenv.Env, username, password string) int {
+// scopeConsentStatus runs the authorization-code flow asking for scopes up
+// to the consent page and returns its status: 200 when the user may be
+// granted them, 403 (the policy's refusal) when not.
+func scopeConsentStatus(t *testing.T, env *testenv.Env, username, password string, scopes ...string) int {
 	t.Helper()
-	conf := codeClient(t, env, "openid", "urn:matrix:client:api:*", "urn:synapse:admin:*")
+	conf := codeClient(t, env, scopes...)
 	b := browsertest.New(t, env.BaseURL)
 	return login(t, b, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), username, password).Status
+}
+
+// adminConsentStatus is scopeConsentStatus for the Synapse admin scope.
+func adminConsentStatus(t *testing.T, env *testenv.Env, username, password string) int {
+	t.Helper()
+	return scopeConsentStatus(t, env, username, password, "openid", "urn:matrix:client:api:*", "urn:synapse:admin:*")
 }
 
 // TestRealSynapsePromoteAdmin: `manage promote-admin` lets the user's next

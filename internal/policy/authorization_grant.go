@@ -169,3 +169,13 @@ func countDistinct(scopes []string, prefix string) int {
 	}
 	return len(seen)
 }
+
+// CanRequestAdmin reports whether the user may hold admin scopes: the
+// user's admin flag, or the username listed in the data's admin_users
+// (without an engine, the flag alone).
+func (e *Engine) CanRequestAdmin(u User) bool {
+	if e == nil {
+		return u.CanRequestAdmin
+	}
+	return e.knobs().canRequestAdmin(&u)
+}

@@ -3,33 +3,25 @@ package policy
 import "encoding/json"
 
 // SetData puts dynamic data (the policy data stored through the admin
-// API, identified by version) in effect for every holder of this engine,
-// replacing the version applied before. The engine keeps answering with
-// the previous data until the swap; invalid data is an error that leaves
-// it unchanged.
-func (e *Engine) SetData(version string, dynamic json.RawMessage) error {
-	d, err := e.prepare(version, dynamic)
-	if err != nil {
-		return err
-	}
-	e.dynamic.Store(d)
-	return nil
-}
-
-// SetDataIf is SetData unless the version in effect is no longer seen
-// (read by DataVersion before the data was loaded): a concurrent SetData
-// won, and its newer data must not be replaced by what was read before
-// it. It reports whether the data was applied.
-func (e *Engine) SetDataIf(seen, version string, dynamic json.RawMessage) (bool, error) {
+// API, identified by its version, an ID that sorts by creation) in effect
+// for every holder of this engine, unless a newer version already is: two
+// replicas, a POST and a refresh may apply versions in any order, and the
+// newest must win. Invalid data is an error that leaves the engine
+// unchanged. It reports whether the data was applied.
+func (e *Engine) SetData(version string, dynamic json.RawMessage) (bool, error) {
 	d, err := e.prepare(version, dynamic)
 	if err != nil {
 		return false, err
 	}
-	cur := e.dynamic.Load()
-	if versionOf(cur) != seen {
-		return false, nil
+	for {
+		cur := e.dynamic.Load()
+		if versionOf(cur) >= version && cur != nil {
+			return false, nil
+		}
+		if e.dynamic.CompareAndSwap(cur, d) {
+			return true, nil
+		}
 	}
-	return e.dynamic.CompareAndSwap(cur, d), nil
 }
 
 // DataVersion returns the version SetData applied last ("" for none).

@@ -8,16 +8,16 @@ import (
 	"mas/internal/tokens"
 )
 
-// RegistrationTokenLength is the length of generated registration tokens,
+// registrationTokenLength is the length of generated registration tokens,
 // as upstream's.
-const RegistrationTokenLength = 12
+const registrationTokenLength = 12
 
 // AddRegistrationToken stores t, drawing its token from rng when empty
 // (the CLI and the Admin API issue tokens alike); ErrConflict if the token
 // exists.
 func AddRegistrationToken(ctx context.Context, repo RegistrationTokenRepository, rng io.Reader, t *domain.RegistrationToken) error {
 	if t.Token == "" {
-		token, err := tokens.RandomAlphanumeric(rng, RegistrationTokenLength)
+		token, err := tokens.RandomAlphanumeric(rng, registrationTokenLength)
 		if err != nil {
 			return err
 		}

@@ -45,13 +45,8 @@ func clientConds(f store.ClientFilter) conds {
 			c.raw("1 = 0")
 		}
 	}
-	if f.HasActiveSessions != nil {
-		active := `EXISTS (SELECT 1 FROM oauth2_sessions s
-			WHERE s.oauth2_client_id = oauth2_clients.oauth2_client_id AND s.finished_at IS NULL)`
-		if !*f.HasActiveSessions {
-			active = "NOT " + active
-		}
-		c.raw(active)
-	}
+	active := `EXISTS (SELECT 1 FROM oauth2_sessions s
+		WHERE s.oauth2_client_id = oauth2_clients.oauth2_client_id AND s.finished_at IS NULL)`
+	c.either(f.HasActiveSessions, active, "NOT "+active)
 	return c
 }

@@ -25,6 +25,51 @@ func (c *conds) add(cond string, v any) {
 // raw appends a condition without an argument.
 func (c *conds) raw(cond string) { c.where = append(c.where, cond) }
 
+// id appends col = v unless v is zero (the filter is unset).
+func (c *conds) id(col string, v domain.ID) {
+	if v != domain.ZeroID {
+		c.add(col+" = $%d", idv(v))
+	}
+}
+
+// ids adds the IDs as arguments and returns their placeholders, comma
+// separated, for an IN list.
+func (c *conds) ids(ids []domain.ID) string {
+	marks := make([]string, len(ids))
+	for i, v := range ids {
+		c.args = append(c.args, idv(v))
+		marks[i] = fmt.Sprintf("$%d", len(c.args))
+	}
+	return strings.Join(marks, ", ")
+}
+
+// either appends yes or no as b is true or false, nothing when b is nil.
+func (c *conds) either(b *bool, yes, no string) {
+	if b != nil {
+		c.raw(eitherCond(*b, yes, no))
+	}
+}
+
+func eitherCond(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+// scopeHasAll keeps the rows whose space-separated scope_list holds every
+// token, matched whole and case-sensitively as scope tokens are (SQLite's
+// LIKE is not, hence instr/strpos).
+func (c *conds) scopeHasAll(r repos, tokens []string) {
+	find := "strpos"
+	if r.s.opts.Dialect == SQLite {
+		find = "instr"
+	}
+	for _, token := range tokens {
+		c.add(find+"(' ' || scope_list || ' ', $%d) > 0", " "+token+" ")
+	}
+}
+
 func (c *conds) clause() string {
 	if len(c.where) == 0 {
 		return ""

@@ -2,9 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 
-	"mas/internal/domain"
 	"mas/internal/store"
 )
 
@@ -42,23 +40,10 @@ func (p personalSessionRepo) CountFiltered(ctx context.Context, f store.Personal
 // conds turns a filter into conditions on the listed relation.
 func (p personalSessionRepo) conds(f store.PersonalSessionFilter) conds {
 	var c conds
-	for _, by := range []struct {
-		col string
-		id  domain.ID
-	}{{"owner_user_id", f.OwnerUser}, {"owner_oauth2_client_id", f.OwnerClient}, {"actor_user_id", f.ActorUser}} {
-		if by.id != domain.ZeroID {
-			c.add(by.col+" = $%d", idv(by.id))
-		}
-	}
-	// scope_list is space-separated: a token matches between spaces.
-	// Matching is case-sensitive, as scopes are.
-	find := "strpos(' ' || scope_list || ' ', $%d) > 0"
-	if p.r.s.opts.Dialect == SQLite {
-		find = "instr(' ' || scope_list || ' ', $%d) > 0"
-	}
-	for _, s := range f.Scope {
-		c.add(find, " "+strings.TrimSpace(s)+" ")
-	}
+	c.id("owner_user_id", f.OwnerUser)
+	c.id("owner_oauth2_client_id", f.OwnerClient)
+	c.id("actor_user_id", f.ActorUser)
+	c.scopeHasAll(p.r, f.Scope)
 	switch f.Status {
 	case store.PersonalSessionStatusActive:
 		c.raw("revoked_at IS NULL")
@@ -71,12 +56,6 @@ func (p personalSessionRepo) conds(f store.PersonalSessionFilter) conds {
 	if f.ExpiresAfter != nil {
 		c.add("token_expires_at > $%d", p.r.t(*f.ExpiresAfter))
 	}
-	switch {
-	case f.Expires == nil:
-	case *f.Expires:
-		c.raw("token_expires_at IS NOT NULL")
-	default:
-		c.raw("token_expires_at IS NULL")
-	}
+	c.either(f.Expires, "token_expires_at IS NOT NULL", "token_expires_at IS NULL")
 	return c
 }

@@ -26,12 +26,8 @@ const registrationTokenValid = `(revoked_at IS NULL AND (expires_at IS NULL OR e
 func (k registrationTokenRepo) conds(f store.RegistrationTokenFilter) conds {
 	var c conds
 	now := k.r.t(k.r.now())
-	if f.Used != nil {
-		c.raw(eitherCond(*f.Used, "times_used > 0", "times_used = 0"))
-	}
-	if f.Revoked != nil {
-		c.raw(eitherCond(*f.Revoked, "revoked_at IS NOT NULL", "revoked_at IS NULL"))
-	}
+	c.either(f.Used, "times_used > 0", "times_used = 0")
+	c.either(f.Revoked, "revoked_at IS NOT NULL", "revoked_at IS NULL")
 	if f.Expired != nil {
 		c.add(eitherCond(*f.Expired, "expires_at IS NOT NULL AND expires_at <= $%d", "(expires_at IS NULL OR expires_at > $%d)"), now)
 	}
@@ -39,13 +35,6 @@ func (k registrationTokenRepo) conds(f store.RegistrationTokenFilter) conds {
 		c.add(eitherCond(*f.Valid, registrationTokenValid, "NOT "+registrationTokenValid), now)
 	}
 	return c
-}
-
-func eitherCond(b bool, yes, no string) string {
-	if b {
-		return yes
-	}
-	return no
 }
 
 func (k registrationTokenRepo) UpdateLimits(ctx context.Context, t *domain.RegistrationToken) error {

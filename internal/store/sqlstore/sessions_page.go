@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -19,9 +17,7 @@ func (b browserSessionRepo) CountFiltered(ctx context.Context, f store.BrowserSe
 
 func browserSessionConds(r repos, f store.BrowserSessionFilter) conds {
 	var c conds
-	if f.UserID != domain.ZeroID {
-		c.add("user_id = $%d", idv(f.UserID))
-	}
+	c.id("user_id", f.UserID)
 	sessionConds(r, &c, f.Status, f.SessionTimes)
 	return c
 }
@@ -55,12 +51,8 @@ func (c compatSessionRepo) CountFiltered(ctx context.Context, f store.CompatSess
 
 func compatSessionConds(r repos, f store.CompatSessionFilter) conds {
 	var c conds
-	if f.UserID != domain.ZeroID {
-		c.add("user_id = $%d", idv(f.UserID))
-	}
-	if f.BrowserSessionID != domain.ZeroID {
-		c.add("user_session_id = $%d", idv(f.BrowserSessionID))
-	}
+	c.id("user_id", f.UserID)
+	c.id("user_session_id", f.BrowserSessionID)
 	sessionConds(r, &c, f.Status, f.SessionTimes)
 	return c
 }
@@ -75,32 +67,15 @@ func (s sessionRepo) CountFiltered(ctx context.Context, f store.OAuth2SessionFil
 
 func oauth2SessionConds(r repos, f store.OAuth2SessionFilter) conds {
 	var c conds
-	if f.UserID != domain.ZeroID {
-		c.add("user_id = $%d", idv(f.UserID))
-	}
+	c.id("user_id", f.UserID)
 	if len(f.ClientIDs) > 0 {
-		marks := make([]string, len(f.ClientIDs))
-		for i, clientID := range f.ClientIDs {
-			c.args = append(c.args, idv(clientID))
-			marks[i] = fmt.Sprintf("$%d", len(c.args))
-		}
-		c.raw("oauth2_client_id IN (" + strings.Join(marks, ", ") + ")")
+		c.raw("oauth2_client_id IN (" + c.ids(f.ClientIDs) + ")")
 	}
 	if f.StaticClient != nil {
 		c.add("oauth2_client_id IN (SELECT oauth2_client_id FROM oauth2_clients WHERE is_static = $%d)", *f.StaticClient)
 	}
-	if f.BrowserSessionID != domain.ZeroID {
-		c.add("user_session_id = $%d", idv(f.BrowserSessionID))
-	}
-	// scope_list is space-separated: a token matches between spaces. The
-	// search is case-sensitive, as scope tokens are (SQLite's LIKE is not).
-	find := "strpos"
-	if r.s.opts.Dialect == SQLite {
-		find = "instr"
-	}
-	for _, token := range f.Scope {
-		c.add(find+"(' ' || scope_list || ' ', $%d) > 0", " "+token+" ")
-	}
+	c.id("user_session_id", f.BrowserSessionID)
+	c.scopeHasAll(r, f.Scope)
 	sessionConds(r, &c, f.Status, f.SessionTimes)
 	return c
 }

@@ -17,12 +17,8 @@ func (u upstreamLinkRepo) CountFiltered(ctx context.Context, f store.UpstreamLin
 
 func upstreamLinkConds(f store.UpstreamLinkFilter) conds {
 	var c conds
-	if f.UserID != domain.ZeroID {
-		c.add("user_id = $%d", idv(f.UserID))
-	}
-	if f.ProviderID != domain.ZeroID {
-		c.add("upstream_oauth_provider_id = $%d", idv(f.ProviderID))
-	}
+	c.id("user_id", f.UserID)
+	c.id("upstream_oauth_provider_id", f.ProviderID)
 	if f.Subject != "" {
 		c.add("subject = $%d", f.Subject)
 	}
@@ -42,12 +38,6 @@ func (u upstreamProviderRepo) CountFiltered(ctx context.Context, f store.Upstrea
 
 func upstreamProviderConds(f store.UpstreamProviderFilter) conds {
 	var c conds
-	switch {
-	case f.Enabled == nil:
-	case *f.Enabled:
-		c.raw("disabled_at IS NULL")
-	default:
-		c.raw("disabled_at IS NOT NULL")
-	}
+	c.either(f.Enabled, "disabled_at IS NULL", "disabled_at IS NOT NULL")
 	return c
 }

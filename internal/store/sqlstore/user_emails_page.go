@@ -17,9 +17,7 @@ func (e userEmailRepo) CountFiltered(ctx context.Context, f store.UserEmailFilte
 
 func userEmailConds(f store.UserEmailFilter) conds {
 	var c conds
-	if f.UserID != domain.ZeroID {
-		c.add("user_id = $%d", idv(f.UserID))
-	}
+	c.id("user_id", f.UserID)
 	if f.Email != "" {
 		c.add("lower(email) = lower($%d)", f.Email)
 	}

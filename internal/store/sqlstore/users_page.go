@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"mas/internal/domain"
 	"mas/internal/store"
@@ -38,12 +36,7 @@ func userConds(f store.UserFilter) conds {
 		c.add(`LOWER(username) LIKE $%d ESCAPE '\'`, contains(f.Search))
 	}
 	if len(f.ActiveOAuth2Clients) > 0 {
-		var in []string
-		for _, id := range f.ActiveOAuth2Clients {
-			c.args = append(c.args, idv(id))
-			in = append(in, fmt.Sprintf("$%d", len(c.args)))
-		}
-		c.raw(activeSessionOf("oauth2_sessions", true) + " AND s.oauth2_client_id IN (" + strings.Join(in, ", ") + "))")
+		c.raw(activeSessionOf("oauth2_sessions", true) + " AND s.oauth2_client_id IN (" + c.ids(f.ActiveOAuth2Clients) + "))")
 	}
 	if f.HasActiveOAuth2Session != nil {
 		c.raw(activeSessionOf("oauth2_sessions", *f.HasActiveOAuth2Session) + ")")

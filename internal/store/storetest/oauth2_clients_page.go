@@ -36,19 +36,10 @@ func testClientListPage(t *testing.T, h *H) {
 	must(t, h.S.Sessions().Add(ctx, &domain.Session{ClientID: byName["Element Web"].ID}))
 
 	names := func(cs []*domain.Client) []string {
-		var out []string
-		for _, c := range cs {
-			out = append(out, c.ClientName)
-		}
-		slices.Sort(out)
-		return out
+		return sortedKeys(cs, func(c *domain.Client) string { return c.ClientName })
 	}
 	yes, no := true, false
-	for _, c := range []struct {
-		name string
-		f    store.ClientFilter
-		want []string
-	}{
+	checkFiltered(t, []filterCase[store.ClientFilter, string]{
 		{"all", store.ClientFilter{}, []string{"Bot", "Element Web", "Idle", "element_x"}},
 		{"static", store.ClientFilter{Kind: store.ClientKindStatic}, []string{"Bot", "Idle"}},
 		{"dynamic", store.ClientFilter{Kind: store.ClientKindDynamic}, []string{"Element Web", "element_x"}},
@@ -63,16 +54,7 @@ func testClientListPage(t *testing.T, h *H) {
 		{"active sessions", store.ClientFilter{HasActiveSessions: &yes}, []string{"Element Web"}},
 		{"no active session", store.ClientFilter{HasActiveSessions: &no}, []string{"Bot", "Idle", "element_x"}},
 		{"combined", store.ClientFilter{Kind: store.ClientKindStatic, HasActiveSessions: &no, ClientName: "o"}, []string{"Bot"}},
-	} {
-		got := mustGet[[]*domain.Client](t)(h.S.Clients().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if !slices.Equal(names(got), c.want) {
-			t.Errorf("%s: %v, want %v", c.name, names(got), c.want)
-		}
-		n, err := h.S.Clients().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
-	}
+	}, names, h.S.Clients().ListPage, h.S.Clients().CountFiltered)
 
 	var ids []domain.ID
 	for _, c := range byName {
@@ -80,11 +62,7 @@ func testClientListPage(t *testing.T, h *H) {
 	}
 	slices.SortFunc(ids, domain.ID.Compare)
 	idsOf := func(cs []*domain.Client) []domain.ID {
-		var out []domain.ID
-		for _, c := range cs {
-			out = append(out, c.ID)
-		}
-		return out
+		return keysOf(cs, func(c *domain.Client) domain.ID { return c.ID })
 	}
 	if got := idsOf(mustGet[[]*domain.Client](t)(h.S.Clients().ListPage(ctx, store.ClientFilter{}, store.Page{After: ids[0], Limit: 2}))); !slices.Equal(got, ids[1:3]) {
 		t.Errorf("forward after #0: %v, want %v", got, ids[1:3])

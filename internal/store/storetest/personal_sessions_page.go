@@ -45,20 +45,11 @@ func testPersonalSessionListPage(t *testing.T, h *H) {
 		Scope: []string{"urn:mas:admin:extra"}}, &soon, true)
 
 	names := func(ls []*store.PersonalSessionListed) []string {
-		var out []string
-		for _, l := range ls {
-			out = append(out, l.Session.HumanName)
-		}
-		slices.Sort(out)
-		return out
+		return sortedKeys(ls, func(l *store.PersonalSessionListed) string { return l.Session.HumanName })
 	}
 	yes, no := true, false
 	between := Start.Add(2 * time.Hour)
-	for _, c := range []struct {
-		name string
-		f    store.PersonalSessionFilter
-		want []string
-	}{
+	checkFiltered(t, []filterCase[store.PersonalSessionFilter, string]{
 		{"all", store.PersonalSessionFilter{}, []string{"admin-self", "bot-soon", "carol-revoked", "ci-later"}},
 		{"owner user", store.PersonalSessionFilter{OwnerUser: admin.ID}, []string{"admin-self", "bot-soon"}},
 		{"owner client", store.PersonalSessionFilter{OwnerClient: client.ID}, []string{"ci-later"}},
@@ -72,16 +63,7 @@ func testPersonalSessionListPage(t *testing.T, h *H) {
 		{"expires after", store.PersonalSessionFilter{ExpiresAfter: &between}, []string{"ci-later"}},
 		{"expires", store.PersonalSessionFilter{Expires: &yes}, []string{"bot-soon", "ci-later"}},
 		{"never expires", store.PersonalSessionFilter{Expires: &no, Status: store.PersonalSessionStatusActive}, []string{"admin-self"}},
-	} {
-		got := mustGet[[]*store.PersonalSessionListed](t)(h.S.PersonalSessions().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if !slices.Equal(names(got), c.want) {
-			t.Errorf("%s: %v, want %v", c.name, names(got), c.want)
-		}
-		n, err := h.S.PersonalSessions().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
-	}
+	}, names, h.S.PersonalSessions().ListPage, h.S.PersonalSessions().CountFiltered)
 
 	// Rows carry the session and its usable token's expiry.
 	all := mustGet[[]*store.PersonalSessionListed](t)(h.S.PersonalSessions().ListPage(ctx, store.PersonalSessionFilter{}, store.Page{Limit: 100}))
@@ -104,11 +86,7 @@ func testPersonalSessionListPage(t *testing.T, h *H) {
 	}
 	slices.SortFunc(ids, domain.ID.Compare)
 	idsOf := func(ls []*store.PersonalSessionListed) []domain.ID {
-		var out []domain.ID
-		for _, l := range ls {
-			out = append(out, l.Session.ID)
-		}
-		return out
+		return keysOf(ls, func(l *store.PersonalSessionListed) domain.ID { return l.Session.ID })
 	}
 	if got := idsOf(mustGet[[]*store.PersonalSessionListed](t)(h.S.PersonalSessions().ListPage(ctx, store.PersonalSessionFilter{}, store.Page{After: ids[0], Limit: 2}))); !slices.Equal(got, ids[1:3]) {
 		t.Errorf("forward after #0: %v, want %v", got, ids[1:3])

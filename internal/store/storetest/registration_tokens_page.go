@@ -33,19 +33,10 @@ func testRegistrationTokenListPage(t *testing.T, h *H) {
 		must(t, h.S.RegistrationTokens().Add(ctx, tok))
 	}
 	tokens := func(ts []*domain.RegistrationToken) []string {
-		var out []string
-		for _, tok := range ts {
-			out = append(out, tok.Token)
-		}
-		slices.Sort(out)
-		return out
+		return sortedKeys(ts, func(tok *domain.RegistrationToken) string { return tok.Token })
 	}
 	yes, no := ptr(true), ptr(false)
-	for _, c := range []struct {
-		name string
-		f    store.RegistrationTokenFilter
-		want []string
-	}{
+	checkFiltered(t, []filterCase[store.RegistrationTokenFilter, string]{
 		{"all", store.RegistrationTokenFilter{}, []string{"expired", "expiring", "fresh", "revoked", "spent", "used"}},
 		{"used", store.RegistrationTokenFilter{Used: yes}, []string{"spent", "used"}},
 		{"unused", store.RegistrationTokenFilter{Used: no}, []string{"expired", "expiring", "fresh", "revoked"}},
@@ -56,16 +47,7 @@ func testRegistrationTokenListPage(t *testing.T, h *H) {
 		{"valid", store.RegistrationTokenFilter{Valid: yes}, []string{"expiring", "fresh", "used"}},
 		{"invalid", store.RegistrationTokenFilter{Valid: no}, []string{"expired", "revoked", "spent"}},
 		{"combined", store.RegistrationTokenFilter{Valid: yes, Used: no}, []string{"expiring", "fresh"}},
-	} {
-		got := mustGet[[]*domain.RegistrationToken](t)(h.S.RegistrationTokens().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if !slices.Equal(tokens(got), c.want) {
-			t.Errorf("%s: %v, want %v", c.name, tokens(got), c.want)
-		}
-		n, err := h.S.RegistrationTokens().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
-	}
+	}, tokens, h.S.RegistrationTokens().ListPage, h.S.RegistrationTokens().CountFiltered)
 	// An hour later the expiring token has expired too.
 	h.Clock.Advance(time.Hour)
 	got := mustGet[[]*domain.RegistrationToken](t)(h.S.RegistrationTokens().ListPage(ctx, store.RegistrationTokenFilter{Expired: yes}, store.Page{Limit: 100}))
@@ -85,15 +67,9 @@ func testRegistrationTokenCursors(t *testing.T, h *H) {
 		ids = append(ids, tok.ID)
 	}
 	slices.SortFunc(ids, domain.ID.Compare)
-	idsOf := func(ts []*domain.RegistrationToken) []domain.ID {
-		var out []domain.ID
-		for _, tok := range ts {
-			out = append(out, tok.ID)
-		}
-		return out
-	}
 	list := func(p store.Page) []domain.ID {
-		return idsOf(mustGet[[]*domain.RegistrationToken](t)(h.S.RegistrationTokens().ListPage(ctx, store.RegistrationTokenFilter{}, p)))
+		return keysOf(mustGet[[]*domain.RegistrationToken](t)(h.S.RegistrationTokens().ListPage(ctx, store.RegistrationTokenFilter{}, p)),
+			func(tok *domain.RegistrationToken) domain.ID { return tok.ID })
 	}
 	if got := list(store.Page{Limit: 2}); !slices.Equal(got, ids[:2]) {
 		t.Errorf("first 2: %v, want %v", got, ids[:2])

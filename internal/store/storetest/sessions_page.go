@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -16,57 +15,6 @@ func init() {
 		test{"CompatSessions", testCompatSessionListPage},
 		test{"OAuth2Sessions", testOAuth2SessionListPage},
 	)
-}
-
-// pageCase is one filter and the rows (by index in creation order) it
-// selects; checkPage lists and counts it.
-type pageCase[F any] struct {
-	name string
-	f    F
-	want []int
-}
-
-func checkPage[F, T any](t *testing.T, cases []pageCase[F], all []domain.ID, id func(*T) domain.ID,
-	list func(context.Context, F, store.Page) ([]*T, error), count func(context.Context, F) (int, error)) {
-	t.Helper()
-	ctx := context.Background()
-	for _, c := range cases {
-		var want, got []domain.ID
-		for _, i := range c.want {
-			want = append(want, all[i])
-		}
-		for _, row := range mustGet[[]*T](t)(list(ctx, c.f, store.Page{Limit: 100})) {
-			got = append(got, id(row))
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: %v, want %v", c.name, got, want)
-		}
-		if n, err := count(ctx, c.f); err != nil || n != len(want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(want))
-		}
-	}
-	// Cursors: the middle rows forwards, the last ones backwards.
-	var zero F
-	var fwd, back []domain.ID
-	for _, row := range mustGet[[]*T](t)(list(ctx, zero, store.Page{After: all[0], Before: all[len(all)-1], Limit: 100})) {
-		fwd = append(fwd, id(row))
-	}
-	if want := all[1 : len(all)-1]; !slices.Equal(fwd, want) {
-		t.Errorf("between the ends: %v, want %v", fwd, want)
-	}
-	for _, row := range mustGet[[]*T](t)(list(ctx, zero, store.Page{Backward: true, Limit: 2})) {
-		back = append(back, id(row))
-	}
-	if want := []domain.ID{all[len(all)-1], all[len(all)-2]}; !slices.Equal(back, want) {
-		t.Errorf("last 2: %v, want %v", back, want)
-	}
-}
-
-// stamp moves the clock a minute on, so that rows created next sort
-// after the ones before, and returns the new instant.
-func stamp(h *H) time.Time {
-	h.Clock.Advance(time.Minute)
-	return h.Clock.Now()
 }
 
 func testBrowserSessionListPage(t *testing.T, h *H) {

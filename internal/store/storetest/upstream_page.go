@@ -32,11 +32,7 @@ func testUpstreamLinkListPage(t *testing.T, h *H) {
 		slices.SortFunc(ids, domain.ID.Compare)
 		return ids
 	}
-	for _, c := range []struct {
-		name string
-		f    store.UpstreamLinkFilter
-		want []domain.ID
-	}{
+	checkFiltered(t, []filterCase[store.UpstreamLinkFilter, domain.ID]{
 		{"all", store.UpstreamLinkFilter{}, sorted(a1, a2, b1, orphan)},
 		{"user", store.UpstreamLinkFilter{UserID: alice.ID}, sorted(a1, a2)},
 		{"provider", store.UpstreamLinkFilter{ProviderID: q.ID}, sorted(a2, orphan)},
@@ -46,16 +42,7 @@ func testUpstreamLinkListPage(t *testing.T, h *H) {
 		{"account name ignores case", store.UpstreamLinkFilter{HumanAccountName: "ALICE"}, sorted(a1, a2)},
 		{"account name is literal", store.UpstreamLinkFilter{HumanAccountName: "e_"}, []domain.ID{a2}},
 		{"unknown user", store.UpstreamLinkFilter{UserID: nonexistentID()}, nil},
-	} {
-		got := mustGet[[]*domain.UpstreamLink](t)(h.S.UpstreamLinks().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if ids := linkIDs(got); !slices.Equal(ids, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, ids, c.want)
-		}
-		n, err := h.S.UpstreamLinks().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
-	}
+	}, linkIDs, h.S.UpstreamLinks().ListPage, h.S.UpstreamLinks().CountFiltered)
 	all := sorted(a1, a2, b1, orphan)
 	fwd := linkIDs(mustGet[[]*domain.UpstreamLink](t)(h.S.UpstreamLinks().ListPage(ctx, store.UpstreamLinkFilter{}, store.Page{After: all[0], Limit: 2})))
 	if !slices.Equal(fwd, all[1:3]) {
@@ -68,11 +55,7 @@ func testUpstreamLinkListPage(t *testing.T, h *H) {
 }
 
 func linkIDs(ls []*domain.UpstreamLink) []domain.ID {
-	var out []domain.ID
-	for _, l := range ls {
-		out = append(out, l.ID)
-	}
-	return out
+	return keysOf(ls, func(l *domain.UpstreamLink) domain.ID { return l.ID })
 }
 
 // testUpstreamProviderListPage lists enabled and disabled providers.
@@ -86,30 +69,13 @@ func testUpstreamProviderListPage(t *testing.T, h *H) {
 	must(t, h.S.UpstreamProviders().Disable(ctx, ids[1]))
 	yes, no := true, false
 	providerIDs := func(ps []*domain.UpstreamProvider) []domain.ID {
-		var out []domain.ID
-		for _, p := range ps {
-			out = append(out, p.ID)
-		}
-		return out
+		return keysOf(ps, func(p *domain.UpstreamProvider) domain.ID { return p.ID })
 	}
-	for _, c := range []struct {
-		name string
-		f    store.UpstreamProviderFilter
-		want []domain.ID
-	}{
+	checkFiltered(t, []filterCase[store.UpstreamProviderFilter, domain.ID]{
 		{"all", store.UpstreamProviderFilter{}, ids},
 		{"enabled", store.UpstreamProviderFilter{Enabled: &yes}, []domain.ID{ids[0], ids[2]}},
 		{"disabled", store.UpstreamProviderFilter{Enabled: &no}, []domain.ID{ids[1]}},
-	} {
-		got := mustGet[[]*domain.UpstreamProvider](t)(h.S.UpstreamProviders().ListPage(ctx, c.f, store.Page{Limit: 100}))
-		if got := providerIDs(got); !slices.Equal(got, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, got, c.want)
-		}
-		n, err := h.S.UpstreamProviders().CountFiltered(ctx, c.f)
-		if err != nil || n != len(c.want) {
-			t.Errorf("%s: count %d (%v), want %d", c.name, n, err, len(c.want))
-		}
-	}
+	}, providerIDs, h.S.UpstreamProviders().ListPage, h.S.UpstreamProviders().CountFiltered)
 	last := providerIDs(mustGet[[]*domain.UpstreamProvider](t)(h.S.UpstreamProviders().ListPage(ctx, store.UpstreamProviderFilter{}, store.Page{Backward: true, Limit: 1})))
 	if want := []domain.ID{ids[2]}; !slices.Equal(last, want) {
 		t.Errorf("last 1: %v, want %v", last, want)

@@ -39,11 +39,7 @@ func testUserListPage(t *testing.T, h *H) {
 		}
 	})
 	yes, no := true, false
-	for _, c := range []struct {
-		name string
-		f    store.UserFilter
-		want []string
-	}{
+	checkFiltered(t, []filterCase[store.UserFilter, string]{
 		{"all", store.UserFilter{}, []string{"alice", "bob", "carol", "dave", "erin", "frank_x", "frankx"}},
 		{"admin", store.UserFilter{Admin: &yes}, []string{"bob"}},
 		{"not admin", store.UserFilter{Admin: &no}, []string{"alice", "carol", "dave", "erin", "frank_x", "frankx"}},
@@ -53,22 +49,14 @@ func testUserListPage(t *testing.T, h *H) {
 		{"deactivated", store.UserFilter{Status: store.UserStatusDeactivated}, []string{"dave"}},
 		{"search", store.UserFilter{Search: "AR"}, []string{"carol"}},
 		{"search is literal", store.UserFilter{Search: "k_"}, []string{"frank_x"}},
-	} {
-		expectUsers(t, h, c.name, c.f, c.want)
-	}
+	}, usernames, h.S.Users().ListPage, h.S.Users().CountFiltered)
 
 	var ids []domain.ID
 	for _, u := range byName {
 		ids = append(ids, u.ID)
 	}
 	slices.SortFunc(ids, domain.ID.Compare)
-	idsOf := func(us []*domain.User) []domain.ID {
-		var out []domain.ID
-		for _, u := range us {
-			out = append(out, u.ID)
-		}
-		return out
-	}
+	idsOf := func(us []*domain.User) []domain.ID { return keysOf(us, func(u *domain.User) domain.ID { return u.ID }) }
 	fwd := idsOf(mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, store.UserFilter{}, store.Page{After: ids[1], Limit: 3})))
 	if !slices.Equal(fwd, ids[2:5]) {
 		t.Errorf("forward after #1: %v, want %v", fwd, ids[2:5])
@@ -137,11 +125,7 @@ func testUserListPageSessions(t *testing.T, h *H) {
 	other := newOAuth2Fixture(t, h, "erin").client // erin has no session at all
 
 	yes, no := true, false
-	for _, c := range []struct {
-		name string
-		f    store.UserFilter
-		want []string
-	}{
+	checkFiltered(t, []filterCase[store.UserFilter, string]{
 		{"client A", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID}}, []string{"alice"}},
 		{"client B", store.UserFilter{ActiveOAuth2Clients: []domain.ID{bob.client.ID}}, []string{"bob"}},
 		{"client A or B", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID, bob.client.ID}}, []string{"alice", "bob"}},
@@ -152,27 +136,10 @@ func testUserListPageSessions(t *testing.T, h *H) {
 		{"no compat", store.UserFilter{HasActiveCompatSession: &no}, []string{"alice", "bob", "dave", "erin"}},
 		{"combined", store.UserFilter{HasActiveOAuth2Session: &no, HasActiveCompatSession: &no}, []string{"dave", "erin"}},
 		{"with search", store.UserFilter{ActiveOAuth2Clients: []domain.ID{a.client.ID, bob.client.ID}, Search: "b"}, []string{"bob"}},
-	} {
-		expectUsers(t, h, c.name, c.f, c.want)
-	}
+	}, usernames, h.S.Users().ListPage, h.S.Users().CountFiltered)
 }
 
-// expectUsers checks that the filter lists and counts the wanted users
-// (sorted usernames).
-func expectUsers(t *testing.T, h *H, name string, f store.UserFilter, want []string) {
-	t.Helper()
-	ctx := context.Background()
-	got := mustGet[[]*domain.User](t)(h.S.Users().ListPage(ctx, f, store.Page{Limit: 100}))
-	var names []string
-	for _, u := range got {
-		names = append(names, u.Username)
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, want) {
-		t.Errorf("%s: %v, want %v", name, names, want)
-	}
-	n, err := h.S.Users().CountFiltered(ctx, f)
-	if err != nil || n != len(want) {
-		t.Errorf("%s: count %d (%v), want %d", name, n, err, len(want))
-	}
+// usernames is the sorted usernames of the users.
+func usernames(us []*domain.User) []string {
+	return sortedKeys(us, func(u *domain.User) string { return u.Username })
 }
