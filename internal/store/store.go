@@ -36,6 +36,8 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Backend names the implementation: "sqlite" or "postgres".
 	Backend() string
+	// Invalidations is the feed of invalidations for caches of token facts.
+	Invalidations() InvalidationFeed
 	Close() error
 }
 
