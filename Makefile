@@ -10,7 +10,7 @@ export CGO_ENABLED := 0
 # the main pass and again on PostgreSQL in test-postgres-protocol.
 PROTOCOL_PKGS := ./internal/oauth/... ./internal/compat/... ./internal/web/... ./internal/session/... ./internal/login/...
 
-.PHONY: run test test-services go-test test-postgres-protocol build lint bench clean image
+.PHONY: run test test-services go-test test-postgres-protocol build lint bench bench-go clean image
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mas-cli
@@ -65,8 +65,20 @@ lint:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
 
-bench:
+# Go micro-benchmarks of every package.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+# Issue 15's figures (docs/performance.md): builds mas-cli, starts the real
+# server on a throw-away PostgreSQL database (BENCH_DATABASE_URL, else
+# MAS_TEST_DATABASE_URL, else scripts/test-services starts one), or on
+# SQLite with BENCH_DB=sqlite, drives it over loopback and prints every
+# figure beside a ceiling measured in the same run; also writes
+# bench-results.json. BENCH_DURATION=15s is each phase's measured time.
+bench: build
+	@set -e; if [ "$${BENCH_DB:-postgres}" = postgres ] && [ -z "$$BENCH_DATABASE_URL$$MAS_TEST_DATABASE_URL" ]; then \
+		eval "$$(scripts/test-services --env)"; fi; \
+	$(GO) run ./internal/bench/cmd -bin $(BIN)
 
 clean:
 	rm -rf bin

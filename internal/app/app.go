@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,6 +55,8 @@ type App struct {
 	db     db
 	driver riverdriver.Driver[*sql.Tx]
 	opts   Options
+	// tracing exports spans (tracing.go); nil when telemetry.tracing is off.
+	tracing *tracing
 }
 
 // db is what the app needs from a concrete backend beyond store.Store.
@@ -114,7 +117,11 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	if a.Mailer, err = newMailer(cfg); err != nil {
 		return nil, err
 	}
-	if a.Homeserver, err = homeserverConnection(cfg); err != nil {
+	if a.tracing, err = newTracing(ctx, cfg.Telemetry.Tracing); err != nil {
+		return nil, err
+	}
+	if a.Homeserver, err = homeserverConnection(cfg, a.tracing.httpClient()); err != nil {
+		a.tracing.shutdown(ctx) //nolint:errcheck // already failing
 		return nil, err
 	}
 	for _, msg := range UnimplementedSettings(cfg) {
@@ -126,6 +133,7 @@ func OpenWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	}
 	ids := domain.NewIDGenerator(a.Rand)
 	if a.db, a.driver, err = openStore(ctx, cfg, a.Clock, ids); err != nil {
+		a.tracing.shutdown(ctx) //nolint:errcheck // already failing
 		return nil, err
 	}
 	a.Store = a.db
@@ -141,12 +149,16 @@ func (a *App) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-// Close releases the database.
+// Close flushes the traces and releases the database.
 func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := a.tracing.shutdown(ctx)
+	a.tracing = nil
 	if a.db != nil {
-		return a.db.Close()
+		err = errors.Join(err, a.db.Close())
 	}
-	return nil
+	return err
 }
 
 // UnimplementedSettings names the settings the configuration uses that this
@@ -154,9 +166,6 @@ func (a *App) Close() error {
 // hears it at every start instead of finding out from missing data.
 func UnimplementedSettings(cfg *config.Config) []string {
 	var out []string
-	if e := cfg.Telemetry.Tracing.Exporter; e != "" && e != config.TracingNone {
-		out = append(out, fmt.Sprintf("telemetry.tracing.exporter is %s, but this version exports no traces", e))
-	}
 	if e := cfg.Telemetry.Metrics.Exporter; e == config.MetricsOTLP || e == config.MetricsStdout {
 		out = append(out, fmt.Sprintf("telemetry.metrics.exporter is %s, but this version only serves metrics to Prometheus (the prometheus listener resource)", e))
 	}

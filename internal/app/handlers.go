@@ -55,18 +55,21 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	renderer := &pages.Renderer{Templates: a.Templates, URLs: a.URLs, Branding: branding(cfg), CSRF: sessions, I18n: a.I18n}
 	checker := &login.Checker{Store: a.Store, Passwords: a.Passwords, Limits: limits, ServerName: cfg.Matrix.Homeserver,
 		LoginWithEmail: cfg.Account.LoginWithEmailAllowed}
+	introspection, tracker := a.introspectionParts()
 	o := &oauth.Handler{
-		Store:      a.Store,
-		Keys:       a.Keys,
-		Encrypter:  a.Encrypter,
-		Homeserver: a.Homeserver,
-		Policy:     engine,
-		Limits:     limits,
-		Sessions:   sessions,
-		Pages:      renderer,
-		URLs:       a.URLs,
-		Clock:      a.Clock,
-		Rand:       a.Rand,
+		Introspection: introspection,
+		Activity:      tracker,
+		Store:         a.Store,
+		Keys:          a.Keys,
+		Encrypter:     a.Encrypter,
+		Homeserver:    a.Homeserver,
+		Policy:        engine,
+		Limits:        limits,
+		Sessions:      sessions,
+		Pages:         renderer,
+		URLs:          a.URLs,
+		Clock:         a.Clock,
+		Rand:          a.Rand,
 		Settings: oauth.Settings{
 			AccessTokenTTL:         cfg.Experimental.AccessTokenLifetime(),
 			DeviceCodeGrantEnabled: cfg.OAuth.DeviceCodeGrantEnabled,

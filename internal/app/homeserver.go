@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/http"
 
 	"mas/internal/config"
 	"mas/internal/homeserver"
@@ -9,7 +10,9 @@ import (
 	"mas/internal/homeserver/synapse"
 )
 
-func homeserverConnection(cfg *config.Config) (homeserver.Connection, error) {
+// homeserverConnection connects to the configured homeserver; client is
+// the HTTP client for its calls (nil for the default).
+func homeserverConnection(cfg *config.Config, client *http.Client) (homeserver.Connection, error) {
 	secret, err := cfg.Matrix.SecretValue()
 	if err != nil {
 		return nil, err
@@ -21,6 +24,7 @@ func homeserverConnection(cfg *config.Config) (homeserver.Connection, error) {
 		Endpoint:   cfg.Matrix.Endpoint,
 		ServerName: cfg.Matrix.Homeserver,
 		Secret:     secret,
+		HTTPClient: client,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %w", err)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"mas/internal/httpserver"
 	"mas/internal/jobs"
@@ -17,6 +17,7 @@ import (
 	"mas/internal/store/sqlite"
 	"mas/internal/store/sqlstore"
 	"mas/internal/templates"
+	"mas/internal/tokencache"
 )
 
 // ServerOptions are the `server` command's flags.
@@ -36,6 +37,9 @@ type Server struct {
 	Worker *jobs.Runner
 	// stopPolicyRefresh ends the periodic re-read of the dynamic policy data.
 	stopPolicyRefresh func()
+	// stopActivity writes the pending session activity and stops following
+	// the invalidation feed (introspection.go).
+	stopActivity func(context.Context) error
 }
 
 // RunServer prepares the database, starts the listeners and the worker, and
@@ -75,13 +79,20 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 	if err != nil {
 		return nil, err
 	}
-	hs, err := a.httpServer(h)
+	registry := a.metricsRegistry()
+	if err := tokencache.RegisterMetrics(registry, h.oauth.Introspection); err != nil {
+		return nil, err
+	}
+	hs, err := a.httpServer(h, registry)
 	if err != nil {
 		return nil, err
 	}
 	srv := &Server{HTTP: hs}
 	if !opts.NoWorker {
 		if srv.Worker, err = a.worker(); err != nil {
+			return nil, err
+		}
+		if err := srv.Worker.CountOutcomes(registry); err != nil {
 			return nil, err
 		}
 	}
@@ -97,7 +108,9 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 		}
 		a.checkMailer(ctx)
 	}
+	go settle(hs)
 	srv.stopPolicyRefresh = a.startPolicyRefresh(h.policy, policyRefreshInterval)
+	srv.stopActivity = a.startIntrospection(h)
 	return srv, nil
 }
 
@@ -108,6 +121,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	err := s.HTTP.Shutdown(ctx)
 	if s.stopPolicyRefresh != nil {
 		s.stopPolicyRefresh()
+	}
+	if s.stopActivity != nil {
+		err = errors.Join(err, s.stopActivity(ctx))
 	}
 	if s.Worker != nil {
 		err = errors.Join(err, s.Worker.Stop(ctx))
@@ -162,7 +178,7 @@ func (a *App) prepareSchema(ctx context.Context, noMigrate bool) error {
 }
 
 // httpServer builds the listeners with every resource mounted.
-func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
+func (a *App) httpServer(h *handlers, registry *prometheus.Registry) (*httpserver.Server, error) {
 	ls, err := listeners(a.Config)
 	if err != nil {
 		return nil, err
@@ -172,13 +188,16 @@ func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 		return nil, err
 	}
 	warnBroadTrustedProxies(a.Logger, proxies)
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	brand := branding(a.Config)
+	requestLog, err := httpserver.ParseRequestLog(os.Getenv("MAS_LOG_REQUESTS"))
+	if err != nil {
+		return nil, fmt.Errorf("MAS_LOG_REQUESTS: %w", err)
+	}
 	return httpserver.New(httpserver.Options{
 		Listeners:      ls,
 		TrustedProxies: proxies,
 		Logger:         a.Logger,
+		RequestLog:     requestLog,
 		Mounts:         h.mounts(),
 		Health:         a.Store.Ping,
 		Templates:      a.Templates,
@@ -186,6 +205,7 @@ func (a *App) httpServer(h *handlers) (*httpserver.Server, error) {
 		Registerer:     registry,
 		Gatherer:       registry,
 		Rand:           a.Rand,
+		Tracing:        a.tracing.server(),
 	})
 }
 

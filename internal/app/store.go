@@ -19,7 +19,15 @@ import (
 func openStore(ctx context.Context, cfg *config.Config, clk clock.Clock, ids *domain.IDGenerator) (db, riverdriver.Driver[*sql.Tx], error) {
 	switch cfg.Database.Backend() {
 	case config.BackendSQLite:
-		s, err := sqlite.Open(ctx, sqlite.Options{Path: cfg.Database.SQLitePath(), Clock: clk, IDs: ids})
+		pool := cfg.Database.PoolSettings()
+		s, err := sqlite.Open(ctx, sqlite.Options{
+			Path:        cfg.Database.SQLitePath(),
+			MaxConns:    pool.MaxConnections,
+			IdleTimeout: pool.IdleTimeout,
+			MaxLifetime: pool.MaxLifetime,
+			Clock:       clk,
+			IDs:         ids,
+		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("database: %w", err)
 		}

@@ -39,7 +39,8 @@ type DatabaseConfig struct {
 
 	MaxConnections uint32 `yaml:"max_connections,omitempty"`
 	MinConnections uint32 `yaml:"min_connections,omitempty"`
-	// ConnectTimeout bounds waiting for a pooled connection, in seconds.
+	// ConnectTimeout bounds opening a connection, in seconds (upstream
+	// also bounds waiting for a pooled one; database/sql cannot).
 	ConnectTimeout uint64 `yaml:"connect_timeout,omitempty"`
 	// IdleTimeout closes connections idle this long, in seconds; nil (YAML
 	// null) keeps idle connections forever.

@@ -18,7 +18,7 @@ const EnvPrefix = "MAS_"
 // CLI's own and this implementation's tuning knobs. They would otherwise
 // show up as unknown keys (config, log.level, …).
 var envNotConfig = []string{
-	"MAS_CONFIG", "MAS_CONFIG_STRICT", "MAS_LOG_LEVEL", "MAS_LOG_FORMAT", "MAS_CACHE_DIR",
+	"MAS_CONFIG", "MAS_CONFIG_STRICT", "MAS_LOG_LEVEL", "MAS_LOG_FORMAT", "MAS_LOG_REQUESTS", "MAS_CACHE_DIR",
 }
 
 // envNotConfigPrefixes are prefixes of such variables.

@@ -59,6 +59,8 @@ type Options struct {
 
 	// Logger receives request and lifecycle logs; nil means slog.Default.
 	Logger *slog.Logger
+	// RequestLog chooses which requests are logged at info level.
+	RequestLog RequestLog
 
 	// Mounts register the handlers of each resource (keyed by resource
 	// name). The health, prometheus and connection-info resources have
@@ -85,6 +87,9 @@ type Options struct {
 
 	// Rand is the randomness for request IDs; nil means crypto/rand.
 	Rand io.Reader
+
+	// Tracing, when set, gives every request a server span (tracing.go).
+	Tracing *Tracing
 }
 
 // MountFunc registers a resource's handlers on a listener's mux. It is

@@ -34,6 +34,7 @@ type shared struct {
 	tpl        *templates.Templates
 	pageCommon func(*http.Request) templates.Common
 	security   *securityPolicy
+	requestLog RequestLog
 }
 
 // listenerHandler is the root handler of one listener: request context,
@@ -68,7 +69,7 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := h.ids.forRequest(r)
 	ip := clientIP(r, connInfoFrom(r.Context()).overUnixSocket(), h.trusted)
-	logger := h.logger.With("request_id", id)
+	logger := requestLogger(h.logger, id)
 	info := &requestInfo{path: r.URL.Path}
 
 	ctx := r.Context()
@@ -90,7 +91,7 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			abort = h.recovered(rec, r, p)
 		}
-		h.finish(rec, r, info, ip, logger, time.Since(start))
+		h.finish(rec, r, info, id, ip, time.Since(start))
 		if abort {
 			// Headers are gone: the only honest signal left is to cut the
 			// connection, which net/http does quietly for this value.
@@ -122,35 +123,13 @@ func (h *listenerHandler) recovered(w *responseRecorder, r *http.Request, p any)
 	return false
 }
 
-func (h *listenerHandler) finish(w *responseRecorder, r *http.Request, info *requestInfo, ip netip.Addr, logger *slog.Logger, d time.Duration) {
-	status := w.statusCode()
+func (h *listenerHandler) finish(w *responseRecorder, r *http.Request, info *requestInfo, id string, ip netip.Addr, d time.Duration) {
 	route := info.route
 	if route == "" {
 		route = routeNotFound
 	}
-	h.metrics.observe(h.name, route, r.Method, status, d)
-
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	client := ""
-	if ip.IsValid() {
-		client = ip.String()
-	}
-	// Only the path is logged: queries, cookies and Authorization may hold
-	// credentials.
-	logger.LogAttrs(r.Context(), level, "http request",
-		slog.String("listener", h.name),
-		slog.String("method", r.Method),
-		slog.String("path", info.path),
-		slog.String("route", route),
-		slog.Int("status", status),
-		slog.Int64("bytes", w.bytes),
-		slog.Duration("duration", d),
-		slog.String("client_ip", client),
-		slog.String("user_agent", r.UserAgent()),
-	)
+	h.metrics.observe(h.name, route, r.Method, w.statusCode(), d)
+	h.logRequest(r.Context(), w, r, info, route, id, ip, d)
 }
 
 // route applies the listener prefix and hands the request to a resource.

@@ -77,6 +77,7 @@ type securityPolicy struct {
 	now    func() time.Time // tests move time forward
 
 	refreshing sync.Mutex // held by the one request re-reading the hashes
+	first      sync.Once  // the first reading, on the first page or WarmUp
 	pages      atomic.Pointer[pagePolicies]
 }
 
@@ -88,14 +89,26 @@ type pagePolicies struct {
 	noFormCheck   string // for formsRedirectingToClient
 }
 
+// newSecurityPolicy does not read the styles: that renders every template
+// sample, which took a third of the start-up time (and 28 MB of garbage)
+// before /health could answer. The first HTML page, or Server.WarmUp right
+// after start, reads them.
 func newSecurityPolicy(tpl *templates.Templates, logger *slog.Logger) (*securityPolicy, error) {
-	p := &securityPolicy{tpl: tpl, logger: logger, now: time.Now}
-	styles, err := p.readStyles()
-	if err != nil {
-		return nil, err
-	}
-	p.pages.Store(newPagePolicies(p.now(), styles))
-	return p, nil
+	return &securityPolicy{tpl: tpl, logger: logger, now: time.Now}, nil
+}
+
+// firstPolicies reads the styles once. templates.Load rendered every
+// sample already, so this fails only if the templates broke since; then
+// pages get a policy without style hashes until the next refresh.
+func (p *securityPolicy) firstPolicies() *pagePolicies {
+	p.first.Do(func() {
+		styles, err := p.readStyles()
+		if err != nil {
+			p.logger.Error("pages get no inline styles in their Content-Security-Policy", "error", err)
+		}
+		p.pages.Store(newPagePolicies(p.now(), styles))
+	})
+	return p.pages.Load()
 }
 
 // readStyles hashes every inline <style> element the templates render.
@@ -208,6 +221,9 @@ func writeSources(b *strings.Builder, directive string, sources []string) {
 // value; on error the previous value stays.
 func (p *securityPolicy) pagePolicies() *pagePolicies {
 	cur := p.pages.Load()
+	if cur == nil {
+		return p.firstPolicies()
+	}
 	now := p.now()
 	if now.Sub(cur.read) < styleRefreshInterval || !p.refreshing.TryLock() {
 		return cur

@@ -40,6 +40,7 @@ const (
 type Server struct {
 	logger    *slog.Logger
 	listeners []*listener
+	security  *securityPolicy
 
 	mu      sync.Mutex
 	started bool
@@ -97,6 +98,7 @@ func New(opts Options) (*Server, error) {
 		tpl:        opts.Templates,
 		pageCommon: opts.PageCommon,
 		security:   security,
+		requestLog: opts.RequestLog,
 	}
 	mounts := builtinMounts(opts.Health, gatherer, logger)
 	for name, m := range opts.Mounts {
@@ -104,19 +106,25 @@ func New(opts Options) (*Server, error) {
 	}
 
 	s := &Server{
-		logger:  logger,
-		failed:  make(chan struct{}),
-		allDone: make(chan struct{}),
+		logger:   logger,
+		security: security,
+		failed:   make(chan struct{}),
+		allDone:  make(chan struct{}),
 	}
 	for _, l := range listeners {
 		h, err := buildListenerHandler(sh, l, mounts)
 		if err != nil {
 			return nil, fmt.Errorf("http server: listener %q: %w", l.Name, err)
 		}
-		s.listeners = append(s.listeners, &listener{cfg: l, handler: h})
+		s.listeners = append(s.listeners, &listener{cfg: l, handler: traced(opts.Tracing, h)})
 	}
 	return s, nil
 }
+
+// WarmUp does the work New leaves for the first HTML page (reading the
+// templates' inline styles for the pages' Content-Security-Policy), so
+// that a caller can run it after Start, off the path to the first answer.
+func (s *Server) WarmUp() { s.security.pagePolicies() }
 
 // metricsRegistry picks where metrics go and what /metrics shows.
 func metricsRegistry(reg prometheus.Registerer, g prometheus.Gatherer) (prometheus.Registerer, prometheus.Gatherer) {

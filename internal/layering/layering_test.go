@@ -42,6 +42,8 @@ var rank = map[string]int{
 	"internal/login":       2, // the rules every way of logging in shares
 	"internal/pages":       2, // rendering and forms of every HTML page
 	"internal/httpserver":  2, // listeners and middleware; handlers come from app
+	"internal/tokencache":  2, // the introspection cache, following the store's invalidation feed
+	"internal/activity":    2, // batched last-activity writes
 	"internal/session":     3,
 	"internal/syn2mas":     2, // the Synapse migration: checks, mapping, progress; sources and config below it
 	"internal/jobs":        4,
@@ -59,6 +61,9 @@ var rank = map[string]int{
 	// import-upstream: upstream MAS's tables into the store, reported
 	// through syn2mas's progress.
 	"internal/importupstream": 3,
+
+	// make bench: seeds through sqlstore's bulk loader, drives mas-cli.
+	"internal/bench": 3,
 }
 
 // prefixRank ranks sub-packages that sit apart from their parent.
@@ -88,6 +93,8 @@ var prefixRank = map[string]int{
 
 	// Test support: upstream MAS's schema and a generator of its rows.
 	"internal/importupstream/upstreamtest": 4, // above pgtest, whose databases it fills
+
+	"internal/bench/cmd": 4, // the command behind make bench
 }
 
 // onlyFrom lists packages that just a few others may import.

@@ -211,6 +211,7 @@ func TestRefreshTokenRecordsActivity(t *testing.T) {
 	p := e.issue(c, e.user("alice"), "openid")
 	e.clock.Advance(time.Hour)
 	e.refresh(c, p.refresh.Token)
+	e.flushActivity()
 	s := e.session(p.session.ID)
 	if s.LastActiveAt == nil || !s.LastActiveAt.Equal(e.clock.Now()) {
 		t.Fatalf("last_active_at = %v, want %v", s.LastActiveAt, e.clock.Now())

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"mas/internal/activity"
 	"mas/internal/clock"
 	"mas/internal/encrypt"
 	"mas/internal/homeserver"
@@ -50,6 +51,11 @@ type Handler struct {
 	Clock      clock.Clock
 	Rand       io.Reader
 	Settings   Settings
+	// Introspection caches introspection answers (nil: no cache) and
+	// Activity batches session activity (nil: none recorded); see
+	// introspect_cache.go and activity.go.
+	Introspection *IntrospectionCache
+	Activity      *activity.Tracker
 
 	clientKeysOnce sync.Once
 	clientKeys     *clientJWKSCache

@@ -9,6 +9,7 @@ import (
 
 	"mas/internal/domain"
 	"mas/internal/store"
+	"mas/internal/tokencache"
 	"mas/internal/tokens"
 )
 
@@ -99,17 +100,28 @@ func (h *Handler) introspectToken(ctx context.Context, token, hint string, expli
 	if hint != "" && hint != hintFor(kind) {
 		return inactive, nil
 	}
+	// Access tokens are what Synapse asks about: they are cached.
+	var g tokencache.Generation
+	switch kind {
+	case tokens.AccessToken, tokens.CompatAccessToken, tokens.PersonalAccessToken:
+		if resp, ok := h.cachedAnswer(tokencache.KeyOf(token), explicitDeviceID); ok {
+			return resp, nil
+		}
+		// Taken before the lookup: an invalidation committed while it
+		// runs keeps its answer out of the cache.
+		g = h.Introspection.Generation()
+	}
 	switch kind {
 	case tokens.AccessToken:
-		return h.introspectAccessToken(ctx, token)
+		return h.introspectAccessToken(ctx, token, g)
 	case tokens.RefreshToken:
 		return h.introspectRefreshToken(ctx, token)
 	case tokens.CompatAccessToken:
-		return h.introspectCompatAccessToken(ctx, token, explicitDeviceID)
+		return h.introspectCompatAccessToken(ctx, token, explicitDeviceID, g)
 	case tokens.CompatRefreshToken:
 		return h.introspectCompatRefreshToken(ctx, token, explicitDeviceID)
 	case tokens.PersonalAccessToken:
-		return h.introspectPersonalAccessToken(ctx, token)
+		return h.introspectPersonalAccessToken(ctx, token, g)
 	}
 	return inactive, nil
 }
@@ -133,7 +145,7 @@ func notFoundAsInactive(err error) (*introspectionResponse, error) {
 	return nil, err
 }
 
-func (h *Handler) introspectAccessToken(ctx context.Context, token string) (*introspectionResponse, error) {
+func (h *Handler) introspectAccessToken(ctx context.Context, token string, g tokencache.Generation) (*introspectionResponse, error) {
 	at, s, user, err := h.Store.AccessTokens().FindForIntrospection(ctx, token)
 	if err != nil {
 		return notFoundAsInactive(err)
@@ -143,7 +155,8 @@ func (h *Handler) introspectAccessToken(ctx context.Context, token string) (*int
 		return inactive, nil
 	}
 	// The first use is what tells a lost token response from a replayed
-	// refresh token (see refreshTokenGrant); later uses write nothing.
+	// refresh token (see refreshTokenGrant); later uses write nothing, so
+	// it is marked before the answer is cached.
 	if at.FirstUsedAt == nil {
 		if err := h.Store.AccessTokens().MarkUsed(ctx, at); err != nil {
 			return nil, err
@@ -153,6 +166,12 @@ func (h *Handler) introspectAccessToken(ctx context.Context, token string) (*int
 	// homeserver, not the user.
 	h.recordActivity(ctx, s, "")
 	resp := oauthIntrospection(s, user, hintAccessToken, at.CreatedAt, at.ID)
+	refs := []tokencache.Ref{ref(store.InvalidateAccessToken, at.ID), ref(store.InvalidateOAuthSession, s.ID)}
+	if s.UserID != nil {
+		refs = append(refs, ref(store.InvalidateUser, *s.UserID))
+	}
+	h.cacheAnswer(g, token, &cachedIntrospection{resp: *resp, expiresAt: at.ExpiresAt,
+		activity: store.ActivityOAuthSession, sessionID: s.ID}, refs...)
 	if at.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*at.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *at.ExpiresAt)
@@ -208,7 +227,7 @@ func oauthIntrospection(s *domain.Session, user *domain.User, tokenType string, 
 	return resp
 }
 
-func (h *Handler) introspectCompatAccessToken(ctx context.Context, token string, explicitDeviceID bool) (*introspectionResponse, error) {
+func (h *Handler) introspectCompatAccessToken(ctx context.Context, token string, explicitDeviceID bool, g tokencache.Generation) (*introspectionResponse, error) {
 	at, s, user, err := h.Store.CompatAccessTokens().FindForIntrospection(ctx, token)
 	if err != nil {
 		return notFoundAsInactive(err)
@@ -229,6 +248,7 @@ func (h *Handler) introspectCompatAccessToken(ctx context.Context, token string,
 		}
 	}
 	h.recordCompatActivity(ctx, s, "")
+	h.cacheCompatAnswer(g, token, at, s, user)
 	// Compat tokens made without refresh_token never expire: Synapse
 	// reads the missing expires_in as "valid until revoked".
 	if at.ExpiresAt != nil {
@@ -296,7 +316,7 @@ func compatIntrospection(s *domain.CompatSession, user *domain.User, tokenType s
 	}, true
 }
 
-func (h *Handler) introspectPersonalAccessToken(ctx context.Context, token string) (*introspectionResponse, error) {
+func (h *Handler) introspectPersonalAccessToken(ctx context.Context, token string, g tokencache.Generation) (*introspectionResponse, error) {
 	sum := sha256.Sum256([]byte(token))
 	pat, s, actor, owner, err := h.Store.PersonalAccessTokens().FindForIntrospection(ctx, sum[:])
 	if err != nil {
@@ -322,6 +342,12 @@ func (h *Handler) introspectPersonalAccessToken(ctx context.Context, token strin
 	if s.OwnerClientID != nil {
 		resp.ClientID = s.OwnerClientID.String()
 	}
+	refs := []tokencache.Ref{ref(store.InvalidatePersonalAccessToken, pat.ID), ref(store.InvalidatePersonalSession, s.ID),
+		ref(store.InvalidateUser, actor.ID)}
+	if s.OwnerUserID != nil {
+		refs = append(refs, ref(store.InvalidateUser, *s.OwnerUserID))
+	}
+	h.cacheAnswer(g, token, &cachedIntrospection{resp: *resp, expiresAt: pat.ExpiresAt}, refs...)
 	if pat.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*pat.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *pat.ExpiresAt)

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"mas/internal/activity"
+	"mas/internal/tokencache"
+
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
@@ -120,6 +123,10 @@ func newTokenEnv(t testing.TB, tweak ...func(*Handler)) *tokenEnv {
 		URLs:       urls,
 		Clock:      clk,
 		Rand:       rand.Reader,
+		// Not started: tests flush it (flushActivity); the cache answers
+		// only once a test follows the feed (introspect_cache_test.go).
+		Activity:      activity.New(db, activity.Options{}),
+		Introspection: NewIntrospectionCache(db.Invalidations(), clk, tokencache.Options{}),
 		Settings: Settings{
 			AccessTokenTTL:         5 * time.Minute,
 			DeviceCodeGrantEnabled: true,

@@ -58,9 +58,10 @@ func BenchmarkArgon2idXCryptoReference(b *testing.B) {
 }
 
 // Parallel logins through a pool sized to the CPUs: throughput, not latency.
-func BenchmarkVerifyArgon2idDefaultParallel(b *testing.B) {
+func benchVerifyParallel(b *testing.B, s Scheme) {
 	ctx := context.Background()
-	m := mustNew(b, Options{}, Scheme{Version: 1, Algorithm: AlgorithmArgon2id})
+	s.Version = 1
+	m := mustNew(b, Options{}, s)
 	_, hash, err := m.Hash(ctx, "pw")
 	if err != nil {
 		b.Fatal(err)
@@ -70,6 +71,26 @@ func BenchmarkVerifyArgon2idDefaultParallel(b *testing.B) {
 			if _, err := m.Verify(ctx, 1, hash, "pw"); err != nil {
 				b.Error(err)
 			}
+		}
+	})
+}
+
+func BenchmarkVerifyArgon2idDefaultParallel(b *testing.B) {
+	benchVerifyParallel(b, Scheme{Algorithm: AlgorithmArgon2id})
+}
+
+// Peppered logins: the pepper is argon2's secret input K.
+func BenchmarkVerifyArgon2idDefaultPepperParallel(b *testing.B) {
+	benchVerifyParallel(b, Scheme{Algorithm: AlgorithmArgon2id, Secret: []byte("a-secret-pepper")})
+}
+
+// The ceiling of the parallel benchmarks: x/crypto with every core
+// hashing, no pool.
+func BenchmarkArgon2idXCryptoParallel(b *testing.B) {
+	b.RunParallel(func(pb *testing.PB) {
+		salt := make([]byte, 16)
+		for pb.Next() {
+			xargon2.IDKey([]byte("pw"), salt, 2, 19456, 1, 32)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package store
 
-import "mas/internal/domain"
+import (
+	"context"
+
+	"mas/internal/domain"
+)
 
 // InvalidationKind names the kind of object an Invalidation is about.
 type InvalidationKind string
@@ -17,6 +21,11 @@ const (
 	InvalidateCompatAccessToken   InvalidationKind = "compat-access-token"
 	InvalidatePersonalSession     InvalidationKind = "personal-session"
 	InvalidatePersonalAccessToken InvalidationKind = "personal-access-token"
+	// InvalidateAll (ID zero) says that invalidations may have been missed:
+	// the feed delivers it whenever it becomes fresh again after a break
+	// (start, lost connection, lease run out), and every cached fact must
+	// then be forgotten.
+	InvalidateAll InvalidationKind = "all"
 )
 
 // Invalidation says that cached facts about one object may be stale.
@@ -39,4 +48,14 @@ type InvalidationFeed interface {
 	// invalidation committed so far. While it is false a cache must not
 	// answer from memory.
 	Fresh() bool
+}
+
+// FeedFollower is implemented by stores whose feed follows the other
+// processes' invalidations once started. Only the server follows: a
+// process that follows makes every invalidating writer wait for it.
+type FeedFollower interface {
+	// StartFollowing registers this process as a follower and keeps it
+	// caught up until stop is called (or ctx ends). The feed becomes Fresh
+	// after the first successful catch-up.
+	StartFollowing(ctx context.Context) (stop func())
 }

@@ -38,6 +38,8 @@ type Store interface {
 	Backend() string
 	// Invalidations is the feed of invalidations for caches of token facts.
 	Invalidations() InvalidationFeed
+	// RecordActivities writes batched session activity (activity.go).
+	ActivityWriter
 	Close() error
 }
 

@@ -30,11 +30,18 @@ var migrationFS embed.FS
 // migrations at the database directly.
 const migrationLockKey int64 = 0x6d61735f6d696772 // "mas_migr"
 
-// Options configure Open.
+// DefaultMaxConns is upstream's max_connections default, used when
+// Options.MaxConns is zero.
+const DefaultMaxConns = 10
+
+// Options configure Open. Every open connection may stay idle (the idle
+// limit is MaxConns); IdleTimeout and MaxLifetime, when set, retire them.
 type Options struct {
-	DSN            string
-	MaxConns       int
-	MinConns       int
+	DSN      string
+	MaxConns int
+	// MinConns connections are opened before Open returns.
+	MinConns int
+	// ConnectTimeout bounds the first ping and every new connection.
 	ConnectTimeout time.Duration
 	IdleTimeout    time.Duration
 	MaxLifetime    time.Duration
@@ -72,19 +79,22 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			}
 		}
 	}
+	if connConfig.ConnectTimeout == 0 {
+		// A connect_timeout in the URI wins; otherwise every new
+		// connection, not only the first, is bounded.
+		connConfig.ConnectTimeout = opts.ConnectTimeout
+	}
 	db := stdlib.OpenDB(*connConfig)
-	if opts.MaxConns > 0 {
-		db.SetMaxOpenConns(opts.MaxConns)
+	pool := sqlstore.Pool{
+		MaxConns:    opts.MaxConns,
+		MinConns:    opts.MinConns,
+		IdleTimeout: opts.IdleTimeout,
+		MaxLifetime: opts.MaxLifetime,
 	}
-	if opts.MinConns > 0 {
-		db.SetMaxIdleConns(opts.MinConns)
+	if pool.MaxConns <= 0 {
+		pool.MaxConns = DefaultMaxConns
 	}
-	if opts.IdleTimeout > 0 {
-		db.SetConnMaxIdleTime(opts.IdleTimeout)
-	}
-	if opts.MaxLifetime > 0 {
-		db.SetConnMaxLifetime(opts.MaxLifetime)
-	}
+	pool.Apply(db)
 	pingCtx := ctx
 	if opts.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
@@ -94,6 +104,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: cannot connect: %w", err)
+	}
+	if err := pool.Warm(pingCtx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: opening min_connections: %w", err)
 	}
 	driver := riverdatabasesql.New(db)
 	inserter, err := river.NewClient(driver, &river.Config{})

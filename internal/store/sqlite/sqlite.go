@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -29,10 +30,21 @@ var migrationFS embed.FS
 // Options configure Open.
 type Options struct {
 	// Path is the database file, or ":memory:".
-	Path  string
-	Clock clock.Clock
-	IDs   *domain.IDGenerator
+	Path string
+	// MaxConns bounds open connections (DefaultMaxConns when zero); all of
+	// them may stay idle. IdleTimeout and MaxLifetime, when set, retire
+	// connections (a new one re-runs the pragmas, nothing more).
+	MaxConns    int
+	IdleTimeout time.Duration
+	MaxLifetime time.Duration
+	Clock       clock.Clock
+	IDs         *domain.IDGenerator
 }
+
+// DefaultMaxConns is upstream's max_connections default. SQLite has one
+// writer at a time (the rest wait on busy_timeout); more connections
+// serve more concurrent readers.
+const DefaultMaxConns = 10
 
 // Store is the SQLite store, with access to what the job queue needs.
 type Store struct {
@@ -57,12 +69,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: opening %s: %w", opts.Path, err)
 	}
-	if memory {
-		// Every connection to ":memory:" is a separate database.
-		db.SetMaxOpenConns(1)
-	} else {
-		db.SetMaxOpenConns(8)
+	pool := sqlstore.Pool{MaxConns: opts.MaxConns, IdleTimeout: opts.IdleTimeout, MaxLifetime: opts.MaxLifetime}
+	if pool.MaxConns <= 0 {
+		pool.MaxConns = DefaultMaxConns
 	}
+	if memory {
+		// Every connection to ":memory:" is a separate database: keep the
+		// one forever.
+		pool = sqlstore.Pool{MaxConns: 1}
+	}
+	pool.Apply(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", opts.Path, err)

@@ -63,15 +63,18 @@ func (c compatSessionRepo) Lookup(ctx context.Context, sessionID domain.ID) (*do
 
 func (c compatSessionRepo) Finish(ctx context.Context, s *domain.CompatSession) error {
 	return persistOrRevert(s, func() error { return s.Finish(c.r.now()) }, func() error {
-		return c.r.transition(ctx, "compat session", `UPDATE compat_sessions SET finished_at = $2
-			WHERE compat_session_id = $1 AND finished_at IS NULL`, idv(s.ID), c.r.tp(s.FinishedAt))
+		return c.r.atomically(ctx, func(r repos) error {
+			if err := r.transition(ctx, "compat session", `UPDATE compat_sessions SET finished_at = $2
+				WHERE compat_session_id = $1 AND finished_at IS NULL`, idv(s.ID), r.tp(s.FinishedAt)); err != nil {
+				return err
+			}
+			return r.invalidate(ctx, store.InvalidateCompatSession, s.ID)
+		})
 	})
 }
 
 func (c compatSessionRepo) FinishAllForUser(ctx context.Context, userID domain.ID) (int, error) {
-	n, err := c.r.exec(ctx, `UPDATE compat_sessions SET finished_at = $2 WHERE user_id = $1 AND finished_at IS NULL`,
-		idv(userID), c.r.t(c.r.now()))
-	return int(n), err
+	return c.r.finishAllForUser(ctx, compatSessionTable, store.InvalidateCompatSession, userID)
 }
 
 func (c compatSessionRepo) ListActiveForDevice(ctx context.Context, userID domain.ID, deviceID string) ([]*domain.CompatSession, error) {

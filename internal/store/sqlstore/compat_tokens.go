@@ -56,8 +56,16 @@ func (a compatAccessTokenRepo) FindByToken(ctx context.Context, token string) (*
 // pushed back.
 func (a compatAccessTokenRepo) Expire(ctx context.Context, t *domain.CompatAccessToken) error {
 	now := a.r.now()
-	n, err := a.r.exec(ctx, `UPDATE compat_access_tokens SET expires_at = $2
-		WHERE compat_access_token_id = $1 AND (expires_at IS NULL OR expires_at > $2)`, idv(t.ID), a.r.t(now))
+	var n int64
+	err := a.r.atomically(ctx, func(r repos) error {
+		var err error
+		n, err = r.exec(ctx, `UPDATE compat_access_tokens SET expires_at = $2
+			WHERE compat_access_token_id = $1 AND (expires_at IS NULL OR expires_at > $2)`, idv(t.ID), r.t(now))
+		if err != nil || n == 0 {
+			return err
+		}
+		return r.invalidate(ctx, store.InvalidateCompatAccessToken, t.ID)
+	})
 	if err != nil {
 		return fmt.Errorf("expire compat access token: %w", err)
 	}
@@ -94,7 +102,15 @@ func (a compatAccessTokenRepo) MarkUsed(ctx context.Context, t *domain.CompatAcc
 // access token goes with it (ON DELETE CASCADE), and a predecessor's link
 // to that refresh token is cleared (ON DELETE SET NULL).
 func (a compatAccessTokenRepo) DeleteUnused(ctx context.Context, tokenID domain.ID) error {
-	n, err := a.r.exec(ctx, `DELETE FROM compat_access_tokens WHERE compat_access_token_id = $1 AND first_used_at IS NULL`, idv(tokenID))
+	var n int64
+	err := a.r.atomically(ctx, func(r repos) error {
+		var err error
+		n, err = r.exec(ctx, `DELETE FROM compat_access_tokens WHERE compat_access_token_id = $1 AND first_used_at IS NULL`, idv(tokenID))
+		if err != nil || n == 0 {
+			return err
+		}
+		return r.invalidate(ctx, store.InvalidateCompatAccessToken, tokenID)
+	})
 	if err != nil {
 		return fmt.Errorf("delete compat access token: %w", err)
 	}

@@ -119,14 +119,24 @@ func (c clientRepo) ListStatic(ctx context.Context) ([]*domain.Client, error) {
 }
 
 // Delete relies on the schema's ON DELETE CASCADE for the grants,
-// sessions and tokens issued to the client.
+// sessions and tokens issued to the client. The sessions still live are
+// invalidated (clientSessionsEnded).
 func (c clientRepo) Delete(ctx context.Context, clientID domain.ID) error {
-	n, err := c.r.exec(ctx, `DELETE FROM oauth2_clients WHERE oauth2_client_id = $1`, idv(clientID))
-	if err != nil {
+	err := c.r.atomically(ctx, func(r repos) error {
+		if err := r.clientSessionsEnded(ctx, clientID); err != nil {
+			return err
+		}
+		n, err := r.exec(ctx, `DELETE FROM oauth2_clients WHERE oauth2_client_id = $1`, idv(clientID))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("delete oauth2 client %s: %w", clientID, err)
 	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return err
 }

@@ -51,8 +51,13 @@ func (o sessionRepo) Finish(ctx context.Context, s *domain.Session) error {
 	if err := next.Finish(o.r.now()); err != nil {
 		return err
 	}
-	err := o.r.transition(ctx, "oauth2 session", `UPDATE oauth2_sessions SET finished_at = $2
-		WHERE oauth2_session_id = $1 AND finished_at IS NULL`, idv(s.ID), o.r.tp(next.FinishedAt))
+	err := o.r.atomically(ctx, func(r repos) error {
+		if err := r.transition(ctx, "oauth2 session", `UPDATE oauth2_sessions SET finished_at = $2
+			WHERE oauth2_session_id = $1 AND finished_at IS NULL`, idv(s.ID), r.tp(next.FinishedAt)); err != nil {
+			return err
+		}
+		return r.invalidate(ctx, store.InvalidateOAuthSession, s.ID)
+	})
 	if err != nil {
 		return err
 	}
@@ -61,12 +66,11 @@ func (o sessionRepo) Finish(ctx context.Context, s *domain.Session) error {
 }
 
 func (o sessionRepo) FinishAllForUser(ctx context.Context, userID domain.ID) (int, error) {
-	n, err := o.r.exec(ctx, `UPDATE oauth2_sessions SET finished_at = $2 WHERE user_id = $1 AND finished_at IS NULL`,
-		idv(userID), o.r.t(o.r.now()))
+	n, err := o.r.finishAllForUser(ctx, oauth2SessionTable, store.InvalidateOAuthSession, userID)
 	if err != nil {
 		return 0, fmt.Errorf("finish oauth2 sessions of user %s: %w", userID, err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 func (o sessionRepo) ListActiveForUser(ctx context.Context, userID domain.ID) ([]*domain.Session, error) {

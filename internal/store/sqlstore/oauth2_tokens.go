@@ -53,8 +53,13 @@ func (a accessTokenRepo) Revoke(ctx context.Context, t *domain.AccessToken) erro
 	if err := next.Revoke(a.r.now()); err != nil {
 		return err
 	}
-	err := a.r.transition(ctx, "oauth2 access token", `UPDATE oauth2_access_tokens SET revoked_at = $2
-		WHERE oauth2_access_token_id = $1 AND revoked_at IS NULL`, idv(t.ID), a.r.tp(next.RevokedAt))
+	err := a.r.atomically(ctx, func(r repos) error {
+		if err := r.transition(ctx, "oauth2 access token", `UPDATE oauth2_access_tokens SET revoked_at = $2
+			WHERE oauth2_access_token_id = $1 AND revoked_at IS NULL`, idv(t.ID), r.tp(next.RevokedAt)); err != nil {
+			return err
+		}
+		return r.invalidate(ctx, store.InvalidateAccessToken, t.ID)
+	})
 	if err != nil {
 		return err
 	}

@@ -53,8 +53,13 @@ func (p personalSessionRepo) Lookup(ctx context.Context, sessionID domain.ID) (*
 // PersonalAccessTokens, in the same transaction.
 func (p personalSessionRepo) Revoke(ctx context.Context, s *domain.PersonalSession) error {
 	return persistOrRevert(s, func() error { return s.Revoke(p.r.now()) }, func() error {
-		return p.r.transition(ctx, "personal session", `UPDATE personal_sessions SET revoked_at = $2
-			WHERE personal_session_id = $1 AND revoked_at IS NULL`, idv(s.ID), p.r.tp(s.RevokedAt))
+		return p.r.atomically(ctx, func(r repos) error {
+			if err := r.transition(ctx, "personal session", `UPDATE personal_sessions SET revoked_at = $2
+				WHERE personal_session_id = $1 AND revoked_at IS NULL`, idv(s.ID), r.tp(s.RevokedAt)); err != nil {
+				return err
+			}
+			return r.invalidate(ctx, store.InvalidatePersonalSession, s.ID)
+		})
 	})
 }
 
@@ -113,7 +118,12 @@ func (a personalAccessTokenRepo) ActiveForSession(ctx context.Context, sessionID
 
 func (a personalAccessTokenRepo) Revoke(ctx context.Context, t *domain.PersonalAccessToken) error {
 	return persistOrRevert(t, func() error { return t.Revoke(a.r.now()) }, func() error {
-		return a.r.transition(ctx, "personal access token", `UPDATE personal_access_tokens SET revoked_at = $2
-			WHERE personal_access_token_id = $1 AND revoked_at IS NULL`, idv(t.ID), a.r.tp(t.RevokedAt))
+		return a.r.atomically(ctx, func(r repos) error {
+			if err := r.transition(ctx, "personal access token", `UPDATE personal_access_tokens SET revoked_at = $2
+				WHERE personal_access_token_id = $1 AND revoked_at IS NULL`, idv(t.ID), r.tp(t.RevokedAt)); err != nil {
+				return err
+			}
+			return r.invalidate(ctx, store.InvalidatePersonalAccessToken, t.ID)
+		})
 	})
 }

@@ -53,6 +53,7 @@ type Options struct {
 type Store struct {
 	opts     Options
 	prepared preparedStmts
+	feed     *feed
 	repos
 }
 
@@ -61,6 +62,7 @@ var _ store.Store = (*Store)(nil)
 // New wraps an open, migrated database.
 func New(opts Options) *Store {
 	s := &Store{opts: opts}
+	s.feed = newFeed(s)
 	s.repos = repos{s: s, q: opts.DB}
 	return s
 }
@@ -82,6 +84,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases prepared statements and closes the pool.
 func (s *Store) Close() error {
+	s.feed.stopFollowing()
 	s.prepared.close()
 	return s.opts.DB.Close()
 }
@@ -90,11 +93,15 @@ func (s *Store) Close() error {
 // BEGIN IMMEDIATE so that writers queue on the busy timeout instead of
 // failing with SQLITE_BUSY when they upgrade a read lock.
 func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
+	return s.begin(ctx)
+}
+
+func (s *Store) begin(ctx context.Context) (*tx, error) {
 	sqlTx, err := s.opts.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &tx{repos: repos{s: s, q: sqlTx, tx: sqlTx}, sqlTx: sqlTx}, nil
+	return &tx{repos: repos{s: s, q: sqlTx, tx: sqlTx, inv: &txInvalidations{}}, sqlTx: sqlTx}, nil
 }
 
 type tx struct {
@@ -103,11 +110,14 @@ type tx struct {
 	done  bool
 }
 
+// Commit also hands the invalidations the transaction recorded to the
+// feed, which returns once every follower has applied them.
 func (t *tx) Commit() error {
 	t.done = true
 	if err := t.sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	t.s.feed.committed(t.inv)
 	return nil
 }
 
@@ -135,6 +145,8 @@ type repos struct {
 	s  *Store
 	q  querier
 	tx *sql.Tx // nil outside a transaction
+	// inv collects the transaction's invalidations; nil outside one.
+	inv *txInvalidations
 }
 
 // now is the current time from the injected clock, at the microsecond

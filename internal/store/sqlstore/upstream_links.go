@@ -90,16 +90,13 @@ func (r repos) atomically(ctx context.Context, fn func(r repos) error) error {
 	if r.tx != nil {
 		return fn(r)
 	}
-	sqlTx, err := r.s.opts.DB.BeginTx(ctx, nil)
+	t, err := r.s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer sqlTx.Rollback() //nolint:errcheck // no-op after commit
-	if err := fn(repos{s: r.s, q: sqlTx, tx: sqlTx}); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	defer t.Rollback() //nolint:errcheck // no-op after commit
+	if err := fn(t.repos); err != nil {
+		return err
 	}
-	return nil
+	return t.Commit()
 }

@@ -51,15 +51,19 @@ func (u userRepo) FindByUsername(ctx context.Context, username string) (*domain.
 }
 
 func (u userRepo) Update(ctx context.Context, user *domain.User) error {
-	n, err := u.r.exec(ctx, `UPDATE users SET locked_at = $2, deactivated_at = $3, can_request_admin = $4
-		WHERE user_id = $1`, idv(user.ID), u.r.tp(user.LockedAt), u.r.tp(user.DeactivatedAt), user.CanRequestAdmin)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	// Every update counts as a change: locks, deactivations and the admin
+	// flag are all facts a cache of token answers may hold.
+	return u.r.atomically(ctx, func(r repos) error {
+		n, err := r.exec(ctx, `UPDATE users SET locked_at = $2, deactivated_at = $3, can_request_admin = $4
+			WHERE user_id = $1`, idv(user.ID), r.tp(user.LockedAt), r.tp(user.DeactivatedAt), user.CanRequestAdmin)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		return r.invalidate(ctx, store.InvalidateUser, user.ID)
+	})
 }
 
 func (u userRepo) ListAdmins(ctx context.Context) ([]*domain.User, error) {
