@@ -21,6 +21,11 @@ import (
 const (
 	DefaultInterval   = time.Minute
 	DefaultMaxPending = 1000
+	// DefaultGranularity is how stale a written sighting may get before a
+	// newer one is written: last_active_at is shown to the minute, and a
+	// busy session (introspected by every Synapse worker) must not cost a
+	// write per flush.
+	DefaultGranularity = time.Minute
 )
 
 type key struct {
@@ -30,13 +35,18 @@ type key struct {
 
 // Tracker batches sightings. A nil *Tracker records nothing.
 type Tracker struct {
-	w          store.ActivityWriter
-	logger     *slog.Logger
-	interval   time.Duration
-	maxPending int
+	w           store.ActivityWriter
+	logger      *slog.Logger
+	interval    time.Duration
+	maxPending  int
+	granularity time.Duration
 
 	mu      sync.Mutex
 	pending map[key]store.Activity
+	// written is the newest sighting written per session, within the
+	// granularity; older entries are pruned once per granularity.
+	written    map[key]time.Time
+	lastPruned time.Time
 
 	full     chan struct{}
 	stop     chan struct{}
@@ -47,9 +57,10 @@ type Tracker struct {
 
 // Options tune a Tracker; zero values take the defaults.
 type Options struct {
-	Interval   time.Duration
-	MaxPending int
-	Logger     *slog.Logger
+	Interval    time.Duration
+	MaxPending  int
+	Granularity time.Duration
+	Logger      *slog.Logger
 }
 
 // New builds a tracker writing to w. Start runs its flush loop.
@@ -60,22 +71,31 @@ func New(w store.ActivityWriter, opts Options) *Tracker {
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = DefaultMaxPending
 	}
+	if opts.Granularity <= 0 {
+		opts.Granularity = DefaultGranularity
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	return &Tracker{w: w, logger: opts.Logger, interval: opts.Interval, maxPending: opts.MaxPending,
+		granularity: opts.Granularity, written: make(map[key]time.Time),
 		pending: make(map[key]store.Activity), full: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Record notes a sighting. Only the newest per session is kept; an older
-// one that carried an address lends it to a newer one that did not.
+// one that carried an address lends it to a newer one that did not. A
+// sighting within the granularity of the one last written is dropped.
 func (t *Tracker) Record(kind store.ActivityKind, id domain.ID, at time.Time, ip string) {
 	if t == nil {
 		return
 	}
 	k := key{kind, id}
 	t.mu.Lock()
+	if w, ok := t.written[k]; ok && at.Sub(w) < t.granularity {
+		t.mu.Unlock()
+		return
+	}
 	old, seen := t.pending[k]
 	switch {
 	case !seen:
@@ -111,10 +131,23 @@ func (t *Tracker) Flush(ctx context.Context) error {
 		return nil
 	}
 	batch := make([]store.Activity, 0, len(t.pending))
-	for _, a := range t.pending {
+	newest := time.Time{}
+	for k, a := range t.pending {
 		batch = append(batch, a)
+		t.written[k] = a.At
+		if a.At.After(newest) {
+			newest = a.At
+		}
 	}
 	clear(t.pending)
+	if newest.Sub(t.lastPruned) >= t.granularity {
+		for k, w := range t.written {
+			if newest.Sub(w) >= t.granularity {
+				delete(t.written, k)
+			}
+		}
+		t.lastPruned = newest
+	}
 	t.mu.Unlock()
 	return t.w.RecordActivities(ctx, batch)
 }

@@ -131,3 +131,25 @@ func TestNilTracker(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A sighting within the granularity of the one last written is dropped,
+// so a busy session costs one write a minute, not one per flush.
+func TestGranularity(t *testing.T) {
+	rec := newRecorder()
+	tr := New(rec, Options{})
+	id := domain.NewIDGenerator(rand.Reader).New(t0)
+	ctx := context.Background()
+	for _, c := range []struct {
+		at    time.Duration
+		write bool
+	}{{0, true}, {30 * time.Second, false}, {59 * time.Second, false}, {61 * time.Second, true}, {90 * time.Second, false}} {
+		before := len(rec.all())
+		tr.Record(store.ActivityCompatSession, id, t0.Add(c.at), "")
+		if err := tr.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if wrote := len(rec.all()) > before; wrote != c.write {
+			t.Errorf("sighting at +%v: written %v, want %v", c.at, wrote, c.write)
+		}
+	}
+}

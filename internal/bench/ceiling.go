@@ -1,15 +1,22 @@
 package bench
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,20 +28,78 @@ import (
 
 // CeilingServer is the minimal introspection handler the server is
 // compared with: it parses the same form, checks the same bearer secret,
-// and writes a JSON body of the same size as the server's answer, on its
-// own loopback listener in the bench process.
+// and writes a JSON body of the same size as the server's answer. It runs
+// in a process of its own, as the server does: served from the load
+// generator's own process it would skip the scheduling between processes
+// that the server pays, and flatter the ceiling.
 type CeilingServer struct {
 	URL string
-	srv *http.Server
+	cmd *exec.Cmd
 }
 
-// StartCeiling serves body (the server's own answer, captured once) for
-// every well-formed introspection request.
+// Environment of the ceiling process (see ServeCeilingIfAsked).
+const (
+	ceilingEnv       = "MAS_BENCH_CEILING"
+	ceilingSecretEnv = "MAS_BENCH_CEILING_SECRET"
+)
+
+// StartCeiling starts this program again as the ceiling process, serving
+// body (the server's own answer, captured once, passed on stdin) for every
+// well-formed introspection request.
 func StartCeiling(secret string, body []byte) (*CeilingServer, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), ceilingEnv+"=1", ceilingSecretEnv+"="+secret)
+	cmd.Stdin = bytes.NewReader(body)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("ceiling process: %w", err)
+	}
+	return &CeilingServer{URL: strings.TrimSpace(line), cmd: cmd}, nil
+}
+
+// Close stops the ceiling process.
+func (c *CeilingServer) Close() {
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+}
+
+// ServeCeilingIfAsked is the ceiling process: when this program was
+// started by StartCeiling it serves until killed and never returns.
+func ServeCeilingIfAsked() {
+	if os.Getenv(ceilingEnv) != "1" {
+		return
+	}
+	body, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ceiling:", err)
+		os.Exit(1)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ceiling:", err)
+		os.Exit(1)
+	}
+	fmt.Println("http://" + l.Addr().String())
+	srv := &http.Server{Handler: ceilingHandler(os.Getenv(ceilingSecretEnv), body), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintln(os.Stderr, "ceiling:", srv.Serve(l))
+	os.Exit(1)
+}
+
+func ceilingHandler(secret string, body []byte) http.Handler {
 	want := []byte("Bearer " + secret)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+routes.OAuth2Introspection, func(w http.ResponseWriter, r *http.Request) {
@@ -49,13 +114,8 @@ func StartCeiling(secret string, body []byte) (*CeilingServer, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	})
-	c := &CeilingServer{URL: "http://" + l.Addr().String(), srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = c.srv.Serve(l) }()
-	return c, nil
+	return mux
 }
-
-// Close stops the ceiling server.
-func (c *CeilingServer) Close() { _ = c.srv.Close() }
 
 // ParallelRate runs op on GOMAXPROCS goroutines for the phase and
 // returns the completed operations per second of the measured window.

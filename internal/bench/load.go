@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,8 +37,8 @@ func (l Load) Rate() float64 {
 // RunClosedLoop runs workers goroutines that each call op back to back
 // (closed loop: a new request only once the previous one answered) for
 // the warm-up and then the measured window, and collects the latencies of
-// the successful calls that complete within the measured window. op gets the worker's index
-// and a per-worker sequence number.
+// the successful calls that complete within the measured window. op gets
+// the worker's index and a per-worker sequence number.
 func RunClosedLoop(ctx context.Context, workers int, phase Phase, op func(ctx context.Context, worker, seq int) error) Load {
 	start := time.Now()
 	measureFrom := start.Add(phase.Warmup)
@@ -45,55 +46,88 @@ func RunClosedLoop(ctx context.Context, workers int, phase Phase, op func(ctx co
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 
+	total := runWorkers(workers, func(w int, t *tally) {
+		for seq := 0; ; seq++ {
+			t0 := time.Now()
+			if !t0.Before(end) {
+				return
+			}
+			err := op(ctx, w, seq)
+			t1 := time.Now()
+			// An operation counts when it completes within the measured
+			// window, wherever it started.
+			if t1.Before(measureFrom) || t1.After(end) {
+				continue
+			}
+			if err != nil && ctx.Err() != nil {
+				return
+			}
+			t.add(err, t1.Sub(t0))
+		}
+	})
+	total.Elapsed = min(time.Since(measureFrom), end.Sub(measureFrom))
+	return total
+}
+
+// RunPass calls op once for each of n items (op gets the item's index as
+// its sequence number), workers at a time, and measures all of it.
+func RunPass(ctx context.Context, workers, n int, op func(ctx context.Context, worker, seq int) error) Load {
+	start := time.Now()
+	var next atomic.Int64
+	total := runWorkers(workers, func(w int, t *tally) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n || ctx.Err() != nil {
+				return
+			}
+			t0 := time.Now()
+			err := op(ctx, w, i)
+			t.add(err, time.Since(t0))
+		}
+	})
+	total.Elapsed = time.Since(start)
+	return total
+}
+
+// tally is one worker's count: the latencies of its successful calls, its
+// errors and the first of them.
+type tally struct {
+	lat      []time.Duration
+	errs     int
+	firstErr error
+}
+
+func (t *tally) add(err error, d time.Duration) {
+	if err == nil {
+		t.lat = append(t.lat, d)
+		return
+	}
+	t.errs++
+	if t.firstErr == nil {
+		t.firstErr = err
+	}
+}
+
+// runWorkers runs work on workers goroutines and sums their tallies.
+func runWorkers(workers int, work func(w int, t *tally)) Load {
 	var mu sync.Mutex
 	var total Load
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			var errs int
-			var firstErr error
-			for seq := 0; ; seq++ {
-				t0 := time.Now()
-				if !t0.Before(end) {
-					break
-				}
-				err := op(ctx, w, seq)
-				t1 := time.Now()
-				// An operation counts when it completes within the
-				// measured window, wherever it started.
-				if t1.Before(measureFrom) || t1.After(end) {
-					continue
-				}
-				if err != nil {
-					if ctx.Err() != nil {
-						break
-					}
-					errs++
-					if firstErr == nil {
-						firstErr = err
-					}
-					continue
-				}
-				lat = append(lat, t1.Sub(t0))
-			}
+		wg.Go(func() {
+			var t tally
+			work(w, &t)
 			mu.Lock()
-			total.Latencies = append(total.Latencies, lat...)
-			total.Errors += errs
+			defer mu.Unlock()
+			total.Latencies = append(total.Latencies, t.lat...)
+			total.Errors += t.errs
 			if total.FirstErr == nil {
-				total.FirstErr = firstErr
+				total.FirstErr = t.firstErr
 			}
-			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	total.Ops = len(total.Latencies)
-	total.Elapsed = time.Since(measureFrom)
-	if d := end.Sub(measureFrom); total.Elapsed > d {
-		total.Elapsed = d
-	}
 	return total
 }
 

@@ -64,6 +64,14 @@ func (in *Introspector) Once(ctx context.Context, base, token string) ([]byte, e
 	return data, nil
 }
 
+// Nth introspects the pool's tokens in order (seq is the index).
+func (in *Introspector) Nth(base string) func(ctx context.Context, worker, seq int) error {
+	return func(ctx context.Context, _, seq int) error {
+		_, err := in.Once(ctx, base, in.Tokens[seq])
+		return err
+	}
+}
+
 // Op introspects a random token of the pool.
 func (in *Introspector) Op(base string) func(ctx context.Context, worker, seq int) error {
 	return func(ctx context.Context, _, _ int) error {

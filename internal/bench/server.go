@@ -64,6 +64,7 @@ func WriteConfig(ctx context.Context, bin, dir, databaseURI string) (*Server, er
 				map[string]any{"name": "health"}, map[string]any{"name": "discovery"},
 				map[string]any{"name": "human"}, map[string]any{"name": "oauth"},
 				map[string]any{"name": "compat"}, map[string]any{"name": "assets"},
+				map[string]any{"name": "prometheus"},
 			},
 			"binds": []any{map[string]any{"host": "127.0.0.1", "port": port}},
 		}},
@@ -212,4 +213,40 @@ func parseStatusKiB(status []byte, key string) float64 {
 		}
 	}
 	return 0
+}
+
+// CacheCounts reads the introspection cache's hit and miss counters from
+// the server's prometheus resource.
+func (s *Server) CacheCounts(ctx context.Context) (hits, misses float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Base+routes.Metrics, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, 0, err
+	}
+	found := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		for name, into := range map[string]*float64{
+			"mas_introspection_cache_hits_total ":   &hits,
+			"mas_introspection_cache_misses_total ": &misses,
+		} {
+			if v, ok := strings.CutPrefix(line, name); ok {
+				if *into, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+					return 0, 0, fmt.Errorf("metrics: %q: %w", line, err)
+				}
+				found++
+			}
+		}
+	}
+	if found != 2 {
+		return 0, 0, fmt.Errorf("metrics: no introspection cache counters")
+	}
+	return hits, misses, nil
 }

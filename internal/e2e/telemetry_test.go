@@ -33,6 +33,17 @@ var metricFamilies = []string{
 	// The job queue.
 	"jobs_queue_depth",
 	"jobs_finished_total",
+	// The password hashing pool.
+	"mas_password_hash_pool_capacity",
+	"mas_password_hash_pool_running",
+	"mas_password_hash_pool_waiting",
+	"mas_password_hashes_total",
+	// The introspection cache.
+	"mas_introspection_cache_hits_total",
+	"mas_introspection_cache_misses_total",
+	"mas_introspection_cache_invalidations_total",
+	"mas_introspection_cache_evictions_total",
+	"mas_introspection_cache_entries",
 }
 
 func TestPrometheusServesPoolAndJobMetrics(t *testing.T) {

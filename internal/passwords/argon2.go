@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/blake2b"
@@ -101,22 +102,41 @@ func (in *argon2Input) validate() error {
 	return nil
 }
 
-// argon2Memory recycles the (large) block arrays between calls. The worker
-// pool bounds how many are live at once; reuse spares the allocator and the
-// page faults of a fresh 19 MiB array on every login. Contents need no
-// clearing: the first pass writes every block before any block reads it.
-var argon2Memory sync.Pool
+// argon2Memory recycles the (large) block arrays between calls, sparing
+// the allocator and the page faults of a fresh 19 MiB array on every login.
+// It is a plain free list rather than a sync.Pool: a sync.Pool is emptied
+// by every garbage collection, and the arrays dropped then stay in the heap
+// until the next one, so a login burst held several times the hashing
+// pool's worth of memory. At most GOMAXPROCS arrays are kept (the hashing
+// pool's default size); more are freed. Contents need no clearing: the
+// first pass writes every block before any block reads it.
+var argon2Memory struct {
+	sync.Mutex
+	free []*[]argon2Block
+}
 
 func getArgon2Memory(n int) *[]argon2Block {
-	if p, ok := argon2Memory.Get().(*[]argon2Block); ok {
+	argon2Memory.Lock()
+	defer argon2Memory.Unlock()
+	for i, p := range argon2Memory.free {
 		if cap(*p) >= n {
+			last := len(argon2Memory.free) - 1
+			argon2Memory.free[i] = argon2Memory.free[last]
+			argon2Memory.free = argon2Memory.free[:last]
 			*p = (*p)[:n]
 			return p
 		}
-		// Too small for this call: drop it and let the GC reclaim it.
 	}
 	b := make([]argon2Block, n)
 	return &b
+}
+
+func putArgon2Memory(p *[]argon2Block) {
+	argon2Memory.Lock()
+	defer argon2Memory.Unlock()
+	if len(argon2Memory.free) < runtime.GOMAXPROCS(0) {
+		argon2Memory.free = append(argon2Memory.free, p)
+	}
 }
 
 // argon2Key computes the Argon2 tag for the given input.
@@ -133,7 +153,7 @@ func argon2Key(in *argon2Input) ([]byte, error) {
 	segmentLength := laneLength / argon2SyncPoints
 
 	memp := getArgon2Memory(int(blocks))
-	defer argon2Memory.Put(memp)
+	defer putArgon2Memory(memp)
 	mem := *memp
 
 	// First two blocks of every lane come straight from H0.

@@ -19,6 +19,7 @@ import (
 )
 
 func main() {
+	bench.ServeCeilingIfAsked()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

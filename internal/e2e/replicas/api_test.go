@@ -7,9 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"mas/internal/routes"
 )
 
 // httpClient has a deadline so that a request to a killed replica fails
@@ -147,4 +150,30 @@ func compatLogout(t *testing.T, base, token string) {
 		raw, _ := io.ReadAll(resp.Body)
 		t.Fatalf("compat logout on %s answered %d: %s", base, resp.StatusCode, raw)
 	}
+}
+
+// cacheHits reads the replica's introspection cache hit counter from its
+// prometheus resource.
+func cacheHits(t *testing.T, p *process) float64 {
+	t.Helper()
+	resp, err := http.Get(p.url + routes.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("metrics of %s: %d, %v", p.name, resp.StatusCode, err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "mas_introspection_cache_hits_total "); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metrics of %s: %q", p.name, line)
+			}
+			return n
+		}
+	}
+	t.Fatalf("metrics of %s have no mas_introspection_cache_hits_total", p.name)
+	return 0
 }

@@ -145,6 +145,7 @@ func (c *cluster) startServer(t *testing.T, name string) *process {
         - name: compat
         - name: assets
         - name: health
+        - name: prometheus
       binds:
         - address: "127.0.0.1:%d"
 `, port))
