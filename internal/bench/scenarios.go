@@ -122,9 +122,9 @@ func LoginOp(c *http.Client, base string, seed *Seed) func(ctx context.Context, 
 var compatRefreshPath = strings.Replace(routes.CompatRefreshPattern, "{version}", routes.CompatVersion, 1)
 
 // CompatRefreshOp rotates one compat refresh token per worker (each
-// worker logs in once, outside the measurement, on its first call).
-func CompatRefreshOp(c *http.Client, base string, seed *Seed, workers int) func(ctx context.Context, worker, seq int) error {
-	current := make([]string, workers)
+// worker logs in once, outside the measurement, on its first call);
+// current[worker] is the worker's token.
+func CompatRefreshOp(c *http.Client, base string, seed *Seed, current []string) func(ctx context.Context, worker, seq int) error {
 	return func(ctx context.Context, worker, _ int) error {
 		if current[worker] == "" {
 			ans, err := CompatLogin(ctx, c, base, seed.Users[worker%len(seed.Users)], seed.Password, true)

@@ -51,14 +51,24 @@ func argon2PHC(password string) string {
 // same SQL layer (sqlstore) the server's backends share, for its bulk
 // loader.
 func openStore(databaseURI string) (*sqlstore.Store, error) {
-	var db *sql.DB
-	var err error
-	dialect := sqlstore.Postgres
+	db, dialect, err := openDB(databaseURI)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.New(sqlstore.Options{DB: db, Dialect: dialect, Clock: clock.System{},
+		IDs: domain.NewIDGenerator(rand.Reader)}), nil
+}
+
+// openDB opens the database with the connection settings the server's
+// backend uses.
+func openDB(databaseURI string) (db *sql.DB, dialect sqlstore.Dialect, err error) {
+	dialect = sqlstore.Postgres
 	if path, ok := strings.CutPrefix(databaseURI, "sqlite:"); ok {
 		dialect = sqlstore.SQLite
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)") // as the server's DSN (internal/store/sqlite)
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Set("_txlock", "immediate")
 		q.Set("_time_format", "sqlite")
@@ -66,11 +76,7 @@ func openStore(databaseURI string) (*sqlstore.Store, error) {
 	} else {
 		db, err = sql.Open("pgx", databaseURI)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return sqlstore.New(sqlstore.Options{DB: db, Dialect: dialect, Clock: clock.System{},
-		IDs: domain.NewIDGenerator(rand.Reader)}), nil
+	return db, dialect, err
 }
 
 // SeedDatabase fills an empty, migrated database with users (all with

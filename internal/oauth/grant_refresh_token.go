@@ -222,22 +222,15 @@ func revokeUnusedPair(ctx context.Context, tx store.Tx, next *domain.RefreshToke
 }
 
 // revokeAccessToken revokes the access token a refresh token was issued
-// with, if it still exists and is not revoked already.
+// with, if it still exists and is not revoked already. No read first: the
+// update is conditional, and a token gone or already revoked is a conflict
+// to ignore; this saves a round trip inside the write transaction.
 func revokeAccessToken(ctx context.Context, tx store.Tx, id *domain.ID) error {
 	if id == nil {
 		return nil
 	}
-	at, err := tx.AccessTokens().Lookup(ctx, *id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if at.RevokedAt != nil {
-		return nil
-	}
-	if err := tx.AccessTokens().Revoke(ctx, at); err != nil && !errors.Is(err, store.ErrConflict) {
+	err := tx.AccessTokens().Revoke(ctx, &domain.AccessToken{ID: *id})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
 	return nil
