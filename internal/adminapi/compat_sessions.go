@@ -40,20 +40,13 @@ func compatSessionResource(e *store.CompatSessionEntry) resource {
 
 // compatSessionEndpoints lists the operations on compatibility sessions.
 func (h *Handler) compatSessionEndpoints() []endpoint {
-	const tag, typ = "compat-session", "compat-session"
-	attrs := compatSessionAttributes{}
-	return []endpoint{
-		{Method: "GET", Path: routes.AdminCompatSessions, OperationID: "listCompatSessions", Tag: tag,
-			Summary: "List compatibility sessions", Filters: compatSessionFilters, Paginated: true,
-			ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.listCompatSessions},
-		{Method: "GET", Path: routes.AdminCompatSessionPattern, OperationID: "getCompatSession", Tag: tag,
-			Summary: "Get a compatibility session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.getCompatSession},
-		{Method: "POST", Path: routes.AdminCompatSessionFinishPattern, OperationID: "finishCompatSession", Tag: tag,
-			Summary: "End a compatibility session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.finishCompatSession},
-	}
+	return sessionEndpoints(sessionOps{
+		typ: "compat-session", name: "CompatSession",
+		listSummary: "List compatibility sessions", getSummary: "Get a compatibility session", finishSummary: "End a compatibility session",
+		list: routes.AdminCompatSessions, one: routes.AdminCompatSessionPattern, finish: routes.AdminCompatSessionFinishPattern,
+		filters: compatSessionFilters, attrs: compatSessionAttributes{},
+		listH: h.listCompatSessions, getH: h.getCompatSession, endH: h.finishCompatSession,
+	})
 }
 
 var compatSessionFilters = append([]string{"user", "user-session", "status"}, sessionTimeFilters...)
@@ -78,14 +71,7 @@ func (h *Handler) listCompatSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getCompatSession(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	e, err := h.Store.CompatSessions().LookupEntry(r.Context(), id)
-	if found(w, r, err, notFoundTitle("Compatibility session", id)) {
-		writeSingle(w, http.StatusOK, compatSessionResource(e))
-	}
+	serveOne(w, r, h.Store.CompatSessions().LookupEntry, func(id domain.ID) string { return notFoundTitle("Compatibility session", id) }, compatSessionResource)
 }
 
 // finishCompatSession ends the session and, through the device sync it

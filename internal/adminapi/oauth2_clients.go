@@ -91,12 +91,5 @@ func (h *Handler) listOAuth2Clients(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getOAuth2Client(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	c, err := h.Store.Clients().Lookup(r.Context(), id)
-	if found(w, r, err, notFoundTitle("OAuth 2.0 client", id)) {
-		writeSingle(w, http.StatusOK, oauth2ClientResource(c))
-	}
+	serveOne(w, r, h.Store.Clients().Lookup, func(id domain.ID) string { return notFoundTitle("OAuth 2.0 client", id) }, oauth2ClientResource)
 }

@@ -39,20 +39,13 @@ func oauth2SessionResource(s *domain.Session) resource {
 
 // oauth2SessionEndpoints lists the operations on OAuth 2.0 sessions.
 func (h *Handler) oauth2SessionEndpoints() []endpoint {
-	const tag, typ = "oauth2-session", "oauth2-session"
-	attrs := oauth2SessionAttributes{}
-	return []endpoint{
-		{Method: "GET", Path: routes.AdminOAuth2Sessions, OperationID: "listOAuth2Sessions", Tag: tag,
-			Summary: "List OAuth 2.0 sessions", Filters: oauth2SessionFilters, Paginated: true,
-			ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.listOAuth2Sessions},
-		{Method: "GET", Path: routes.AdminOAuth2SessionPattern, OperationID: "getOAuth2Session", Tag: tag,
-			Summary: "Get an OAuth 2.0 session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.getOAuth2Session},
-		{Method: "POST", Path: routes.AdminOAuth2SessionFinishPattern, OperationID: "finishOAuth2Session", Tag: tag,
-			Summary: "End an OAuth 2.0 session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.finishOAuth2Session},
-	}
+	return sessionEndpoints(sessionOps{
+		typ: "oauth2-session", name: "OAuth2Session",
+		listSummary: "List OAuth 2.0 sessions", getSummary: "Get an OAuth 2.0 session", finishSummary: "End an OAuth 2.0 session",
+		list: routes.AdminOAuth2Sessions, one: routes.AdminOAuth2SessionPattern, finish: routes.AdminOAuth2SessionFinishPattern,
+		filters: oauth2SessionFilters, attrs: oauth2SessionAttributes{},
+		listH: h.listOAuth2Sessions, getH: h.getOAuth2Session, endH: h.finishOAuth2Session,
+	})
 }
 
 // oauth2SessionFilters: client and scope may be repeated (any of the
@@ -103,14 +96,7 @@ func filterIDs(fr *filterReader, name string) []domain.ID {
 }
 
 func (h *Handler) getOAuth2Session(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	s, err := h.Store.Sessions().Lookup(r.Context(), id)
-	if found(w, r, err, notFoundTitle("OAuth 2.0 session", id)) {
-		writeSingle(w, http.StatusOK, oauth2SessionResource(s))
-	}
+	serveOne(w, r, h.Store.Sessions().Lookup, func(id domain.ID) string { return notFoundTitle("OAuth 2.0 session", id) }, oauth2SessionResource)
 }
 
 // finishOAuth2Session ends the session: its tokens stop working and the

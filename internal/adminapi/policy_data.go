@@ -98,14 +98,7 @@ func (h *Handler) getLatestPolicyData(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getPolicyData(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	p, err := h.Store.PolicyData().Lookup(r.Context(), id)
-	if found(w, r, err, "Policy data with ID "+id.String()+" not found") {
-		writeSingle(w, http.StatusOK, policyDataResource(p))
-	}
+	serveOne(w, r, h.Store.PolicyData().Lookup, func(id domain.ID) string { return "Policy data with ID " + id.String() + " not found" }, policyDataResource)
 }
 
 // reencode writes raw JSON afresh, as PostgreSQL's jsonb would: lone

@@ -79,6 +79,19 @@ func serveListPage[F, T any](w http.ResponseWriter, r *http.Request, l lister[F,
 	writeJSON(w, http.StatusOK, page(p, rows, total, l.base, filters, l.id, l.toRes))
 }
 
+// serveOne answers GET of one resource: the {id} path parameter looked
+// up, 404 with notFound's title when there is no such row.
+func serveOne[T any](w http.ResponseWriter, r *http.Request, lookup func(context.Context, domain.ID) (T, error), notFound func(domain.ID) string, toRes func(T) resource) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	v, err := lookup(r.Context(), id)
+	if found(w, r, err, notFound(id)) {
+		writeSingle(w, http.StatusOK, toRes(v))
+	}
+}
+
 // pathID reads the {id} path parameter; a malformed one answers 400.
 func pathID(w http.ResponseWriter, r *http.Request) (domain.ID, bool) {
 	raw := r.PathValue(routes.ParamID)

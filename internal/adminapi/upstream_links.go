@@ -107,14 +107,7 @@ func (h *Handler) filteredRefsExist(w http.ResponseWriter, r *http.Request) bool
 }
 
 func (h *Handler) getUpstreamLink(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	l, err := h.Store.UpstreamLinks().Lookup(r.Context(), id)
-	if found(w, r, err, upstreamLinkNotFound(id)) {
-		writeSingle(w, http.StatusOK, upstreamLinkResource(l))
-	}
+	serveOne(w, r, h.Store.UpstreamLinks().Lookup, upstreamLinkNotFound, upstreamLinkResource)
 }
 
 func (h *Handler) deleteUpstreamLink(w http.ResponseWriter, r *http.Request) {

@@ -76,12 +76,5 @@ func (h *Handler) listUpstreamProviders(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) getUpstreamProvider(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	p, err := h.Store.UpstreamProviders().Lookup(r.Context(), id)
-	if found(w, r, err, upstreamProviderNotFound(id)) {
-		writeSingle(w, http.StatusOK, upstreamProviderResource(p))
-	}
+	serveOne(w, r, h.Store.UpstreamProviders().Lookup, upstreamProviderNotFound, upstreamProviderResource)
 }

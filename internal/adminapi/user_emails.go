@@ -86,14 +86,7 @@ func (h *Handler) listUserEmails(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUserEmail(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	e, err := h.Store.UserEmails().Lookup(r.Context(), id)
-	if found(w, r, err, userEmailNotFound(id)) {
-		writeSingle(w, http.StatusOK, userEmailResource(e))
-	}
+	serveOne(w, r, h.Store.UserEmails().Lookup, userEmailNotFound, userEmailResource)
 }
 
 // errEmailInUse: another address row, of any user, compares equal.

@@ -33,20 +33,13 @@ func userSessionResource(s *domain.BrowserSession) resource {
 
 // userSessionEndpoints lists the operations on browser sessions.
 func (h *Handler) userSessionEndpoints() []endpoint {
-	const tag, typ = "user-session", "user-session"
-	attrs := userSessionAttributes{}
-	return []endpoint{
-		{Method: "GET", Path: routes.AdminUserSessions, OperationID: "listUserSessions", Tag: tag,
-			Summary: "List browser sessions", Filters: userSessionFilters, Paginated: true,
-			ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.listUserSessions},
-		{Method: "GET", Path: routes.AdminUserSessionPattern, OperationID: "getUserSession", Tag: tag,
-			Summary: "Get a browser session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.getUserSession},
-		{Method: "POST", Path: routes.AdminUserSessionFinishPattern, OperationID: "finishUserSession", Tag: tag,
-			Summary: "End a browser session", ResourceType: typ, Attributes: attrs, Status: http.StatusOK,
-			Errors: []int{http.StatusBadRequest, http.StatusNotFound}, Handle: h.finishUserSession},
-	}
+	return sessionEndpoints(sessionOps{
+		typ: "user-session", name: "UserSession",
+		listSummary: "List browser sessions", getSummary: "Get a browser session", finishSummary: "End a browser session",
+		list: routes.AdminUserSessions, one: routes.AdminUserSessionPattern, finish: routes.AdminUserSessionFinishPattern,
+		filters: userSessionFilters, attrs: userSessionAttributes{},
+		listH: h.listUserSessions, getH: h.getUserSession, endH: h.finishUserSession,
+	})
 }
 
 var userSessionFilters = append([]string{"user", "status"}, sessionTimeFilters...)
@@ -68,14 +61,7 @@ func (h *Handler) listUserSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUserSession(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	s, err := h.Store.BrowserSessions().Lookup(r.Context(), id)
-	if found(w, r, err, notFoundTitle("User session", id)) {
-		writeSingle(w, http.StatusOK, userSessionResource(s))
-	}
+	serveOne(w, r, h.Store.BrowserSessions().Lookup, func(id domain.ID) string { return notFoundTitle("User session", id) }, userSessionResource)
 }
 
 func (h *Handler) finishUserSession(w http.ResponseWriter, r *http.Request) {

@@ -104,3 +104,31 @@ func finished(w http.ResponseWriter, r *http.Request, err error, what string, id
 func writeFinished(w http.ResponseWriter, res resource) {
 	writeJSON(w, http.StatusOK, single{Data: res, Links: selfLinks{Self: res.Links.Self + "/finish"}})
 }
+
+// sessionOps describes the list, get and finish operations every kind of
+// session has, for sessionEndpoints.
+type sessionOps struct {
+	typ               string // resource type, also the OpenAPI tag
+	name              string // operationId suffix: "UserSession" makes listUserSessions…
+	listSummary       string
+	getSummary        string
+	finishSummary     string
+	list, one, finish string // route patterns
+	filters           []string
+	attrs             any
+	listH, getH, endH http.HandlerFunc
+}
+
+// sessionEndpoints lists a kind of session's three operations.
+func sessionEndpoints(o sessionOps) []endpoint {
+	errs := []int{http.StatusBadRequest, http.StatusNotFound}
+	return []endpoint{
+		{Method: "GET", Path: o.list, OperationID: "list" + o.name + "s", Tag: o.typ,
+			Summary: o.listSummary, Filters: o.filters, Paginated: true,
+			ResourceType: o.typ, Attributes: o.attrs, Status: http.StatusOK, Errors: errs, Handle: o.listH},
+		{Method: "GET", Path: o.one, OperationID: "get" + o.name, Tag: o.typ,
+			Summary: o.getSummary, ResourceType: o.typ, Attributes: o.attrs, Status: http.StatusOK, Errors: errs, Handle: o.getH},
+		{Method: "POST", Path: o.finish, OperationID: "finish" + o.name, Tag: o.typ,
+			Summary: o.finishSummary, ResourceType: o.typ, Attributes: o.attrs, Status: http.StatusOK, Errors: errs, Handle: o.endH},
+	}
+}

@@ -75,14 +75,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	u, err := h.Store.Users().Lookup(r.Context(), id)
-	if found(w, r, err, notFoundTitle("User", id)) {
-		writeSingle(w, http.StatusOK, userResource(u))
-	}
+	serveOne(w, r, h.Store.Users().Lookup, func(id domain.ID) string { return notFoundTitle("User", id) }, userResource)
 }
 
 func (h *Handler) getUserByUsername(w http.ResponseWriter, r *http.Request) {

@@ -9,25 +9,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"mas/internal/browsertest"
-	"mas/internal/homeserver/synapsetest"
 	"mas/internal/routes"
 	"mas/internal/testenv"
 )
-
-// withSynapseAdmin is withSynapse with the Admin API served and its
-// admin client configured.
-func withSynapseAdmin(t *testing.T, fn func(t *testing.T, env *testenv.Env)) {
-	for _, postgres := range []bool{false, true} {
-		name := "sqlite"
-		if postgres {
-			name = "postgres"
-		}
-		t.Run(name, func(t *testing.T) {
-			syn := synapsetest.Shared(t, synapsetest.Options{Postgres: postgres})
-			fn(t, testenv.New(t, testenv.Options{Postgres: postgres, Synapse: syn, Configure: configureAdmin}))
-		})
-	}
-}
 
 // eventuallySynapseUser polls Synapse's admin API for localpart until
 // cond holds.
@@ -91,7 +75,7 @@ func TestRealSynapsePromoteAdmin(t *testing.T) {
 // a user through the Admin API reach Synapse, and the deactivated user's
 // token is rejected by Synapse well within its introspection cache.
 func TestRealSynapseAdminAPIUserState(t *testing.T) {
-	withSynapseAdmin(t, func(t *testing.T, env *testenv.Env) {
+	withSynapse(t, func(t *testing.T, env *testenv.Env) {
 		admin, name := fresh("api-admin"), fresh("api-victim")
 		runCLI(t, env, "manage", "register-user", admin, "-p", "a passphrase for admin", "-a", "-y")
 		env.CreateUser(name, "a passphrase for the victim")
@@ -134,5 +118,5 @@ func TestRealSynapseAdminAPIUserState(t *testing.T) {
 		if !strings.HasPrefix(resp.Body["user_id"].(string), "@"+name+":") {
 			t.Fatalf("whoami = %s", resp)
 		}
-	})
+	}, configureAdmin)
 }

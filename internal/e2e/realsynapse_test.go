@@ -19,6 +19,7 @@ import (
 	"maunium.net/go/mautrix"
 
 	"mas/internal/cli"
+	"mas/internal/config"
 	"mas/internal/homeserver/synapsetest"
 	"mas/internal/testenv"
 )
@@ -30,8 +31,9 @@ import (
 // PostgreSQL. One Synapse per database is shared by the whole test binary,
 // so every test uses users of its own.
 
-// withSynapse runs fn against each shared Synapse.
-func withSynapse(t *testing.T, fn func(t *testing.T, env *testenv.Env)) {
+// withSynapse runs fn against each shared Synapse; configure, if given,
+// edits the service's configuration.
+func withSynapse(t *testing.T, fn func(t *testing.T, env *testenv.Env), configure ...func(*config.Config)) {
 	for _, postgres := range []bool{false, true} {
 		name := "sqlite"
 		if postgres {
@@ -39,7 +41,11 @@ func withSynapse(t *testing.T, fn func(t *testing.T, env *testenv.Env)) {
 		}
 		t.Run(name, func(t *testing.T) {
 			syn := synapsetest.Shared(t, synapsetest.Options{Postgres: postgres})
-			fn(t, testenv.New(t, testenv.Options{Postgres: postgres, Synapse: syn}))
+			fn(t, testenv.New(t, testenv.Options{Postgres: postgres, Synapse: syn, Configure: func(cfg *config.Config) {
+				for _, c := range configure {
+					c(cfg)
+				}
+			}}))
 		})
 	}
 }

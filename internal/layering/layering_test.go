@@ -29,6 +29,7 @@ var rank = map[string]int{
 	"internal/browsertest": 0, // test support: the browser the page tests drive
 	"internal/logtest":     0, // test support: captured log lines
 	"internal/chrometest":  0, // test support: a real headless Chromium
+	"internal/proctest":    0, // test support: mas-cli as child processes
 	"internal/config":      1,
 	"internal/templates":   1,
 	"internal/store":       1,

@@ -1,7 +1,6 @@
 package replicas
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,11 +14,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"mas/internal/proctest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, for reading the job queue
 
@@ -59,7 +59,7 @@ func newCluster(t *testing.T, dsn string) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	c := &cluster{t: t, dir: dir, dsn: dsn}
-	c.bin = buildBinary(t, dir)
+	c.bin = proctest.BuildMasCLI(t, dir)
 	c.hs = homeservertest.New(t, homeservertest.Options{})
 	c.lb = httptest.NewServer(&httputil.ReverseProxy{Rewrite: c.route})
 	t.Cleanup(c.lb.Close)
@@ -170,9 +170,9 @@ func (c *cluster) startWorker(t *testing.T, name string) *process {
 	})
 	cfg := writeFile(t, c.dir, "worker-"+name+".yaml", fmt.Sprintf("matrix:\n  endpoint: %s\n", strconv.Quote(tagged.URL+"/")))
 	p := c.start(t, name, c.args("-c", cfg, "worker"), []string{"MAS_JOBS_POLL_INTERVAL=200ms"})
-	waitUntil(t, 30*time.Second, "worker "+name+" to start", func() (bool, string) {
+	proctest.WaitUntil(t, 30*time.Second, "worker "+name+" to start", func() (bool, string) {
 		p.failIfExited(t)
-		return strings.Contains(p.out.String(), `msg="worker started"`), p.out.tail(5)
+		return strings.Contains(p.out.String(), `msg="worker started"`), p.out.Tail(5)
 	})
 	return p
 }
@@ -182,15 +182,15 @@ type process struct {
 	name string
 	url  string // a server's own address, without the slash
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *proctest.Buffer
 	done chan struct{}
 }
 
 func (c *cluster) start(t *testing.T, name string, args []string, env []string) *process {
 	t.Helper()
-	p := &process{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{name: name, out: &proctest.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(c.bin, args...)
-	p.cmd.Env = append(append(cleanEnv(), "MAS_LOG_LEVEL=info"), env...)
+	p.cmd.Env = append(append(proctest.CleanEnv(), "MAS_LOG_LEVEL=info"), env...)
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	if err := p.cmd.Start(); err != nil {
@@ -206,7 +206,7 @@ func (c *cluster) start(t *testing.T, name string, args []string, env []string) 
 			<-p.done
 		}
 		if c.t.Failed() {
-			c.t.Logf("%s output (last lines):\n%s", name, p.out.tail(30))
+			c.t.Logf("%s output (last lines):\n%s", name, p.out.Tail(30))
 		}
 	})
 	return p
@@ -224,14 +224,14 @@ func (p *process) exited() bool {
 func (p *process) failIfExited(t *testing.T) {
 	t.Helper()
 	if p.exited() {
-		t.Fatalf("%s exited: %v\n%s", p.name, p.cmd.ProcessState, p.out.tail(40))
+		t.Fatalf("%s exited: %v\n%s", p.name, p.cmd.ProcessState, p.out.Tail(40))
 	}
 }
 
 // waitHealthy waits for the server's /health to answer 200.
 func (p *process) waitHealthy(t *testing.T) {
 	t.Helper()
-	waitUntil(t, 30*time.Second, p.name+" to answer /health", func() (bool, string) {
+	proctest.WaitUntil(t, 30*time.Second, p.name+" to answer /health", func() (bool, string) {
 		p.failIfExited(t)
 		resp, err := http.Get(p.url + "/health")
 		if err != nil {
@@ -251,22 +251,6 @@ func (p *process) kill(t *testing.T) {
 	<-p.done
 }
 
-// buildBinary builds mas-cli once for the test.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "mas-cli")
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "mas/cmd/mas-cli")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build mas/cmd/mas-cli: %v\n%s", err, out)
-	}
-	t.Logf("built mas-cli in %s", time.Since(start).Round(time.Millisecond))
-	return bin
-}
-
 // withoutSection drops a top-level key and its indented block from YAML.
 func withoutSection(doc, key string) string {
 	var out []string
@@ -281,20 +265,6 @@ func withoutSection(doc, key string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// cleanEnv is the test's environment without settings that would change
-// which configuration, log level or queue timings the processes use.
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "MAS_CONFIG=") || strings.HasPrefix(kv, "MAS_JOBS_") ||
-			strings.HasPrefix(kv, "MAS_LOG_") || strings.HasPrefix(kv, "RUST_LOG=") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 func freePort(t *testing.T) int {
@@ -314,47 +284,4 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// waitUntil polls cond until it holds; timeout is a deadline, not a
-// measurement.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last seen: %s", timeout, what, last)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// syncBuffer collects a child's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) tail(n int) string {
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

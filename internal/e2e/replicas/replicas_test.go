@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mas/internal/browsertest"
+	"mas/internal/proctest"
 	// The test runs mas-cli built from source by `go build`, which go
 	// test's result cache cannot see; depending on the CLI package makes a
 	// change to the service invalidate a cached pass.
@@ -270,7 +271,7 @@ func (c *cluster) registerUser(t *testing.T, name string, extra ...string) {
 	defer cancel()
 	args := c.args(append([]string{"manage", "register-user", name, "--yes", "--ignore-password-complexity"}, extra...)...)
 	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = proctest.CleanEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("mas-cli manage register-user %s: %v\n%s", name, err, out)
 	}
@@ -279,7 +280,7 @@ func (c *cluster) registerUser(t *testing.T, name string, extra ...string) {
 // waitProvisioned waits until the fake homeserver knows the user.
 func (c *cluster) waitProvisioned(t *testing.T, name string) {
 	t.Helper()
-	waitUntil(t, 30*time.Second, name+" to be provisioned", func() (bool, string) {
+	proctest.WaitUntil(t, 30*time.Second, name+" to be provisioned", func() (bool, string) {
 		_, ok := c.hs.User(name)
 		return ok, ""
 	})
@@ -290,7 +291,7 @@ func (c *cluster) waitProvisioned(t *testing.T, name string) {
 // in the call log.
 func (c *cluster) waitQueueIdle(t *testing.T) {
 	t.Helper()
-	waitUntil(t, 30*time.Second, "every job to complete", func() (bool, string) {
+	proctest.WaitUntil(t, 30*time.Second, "every job to complete", func() (bool, string) {
 		var pending int
 		var summary string
 		err := c.db.QueryRow(`SELECT count(*) FILTER (WHERE state <> 'completed'),

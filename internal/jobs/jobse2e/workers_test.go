@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"mas/internal/proctest"
+
 	// The test runs mas-cli built from source by `go build`, which go
 	// test's result cache cannot see; depending on the CLI package makes a
 	// change to the service invalidate a cached pass.
@@ -125,11 +127,11 @@ func TestWorkerProcesses(t *testing.T) {
 		// candidate leader, and so the one whose rescuer runs.
 		other.stop(t)
 		if code := other.exitCode(); code != 0 {
-			t.Errorf("worker %s exited with %d on SIGTERM, want 0\n%s", other.name, code, other.out.tail(30))
+			t.Errorf("worker %s exited with %d on SIGTERM, want 0\n%s", other.name, code, other.out.Tail(30))
 		}
 		// SIGTERM is a graceful stop: the jobs it was running finish.
 		if out := other.out.String(); strings.Contains(out, "Job errored") {
-			t.Errorf("worker %s failed jobs while shutting down gracefully:\n%s", other.name, other.out.tail(30))
+			t.Errorf("worker %s failed jobs while shutting down gracefully:\n%s", other.name, other.out.Tail(30))
 		}
 
 		c := h.startWorker(t, "C", []string{
@@ -142,7 +144,7 @@ func TestWorkerProcesses(t *testing.T) {
 		// Keeping the gate closed until C itself arrives proves the job was
 		// rescued and run again, rather than finished by the dead worker's
 		// request, which the fake completes on release.
-		waitUntil(t, 90*time.Second, "worker C to retry "+crashVictim+"'s job", func() (bool, string) {
+		proctest.WaitUntil(t, 90*time.Second, "worker C to retry "+crashVictim+"'s job", func() (bool, string) {
 			got := h.arrivals(crashVictim)
 			return slices.Contains(got, "C"), fmt.Sprintf("arrivals %v; job %s", got, h.jobRow(t, crashVictim))
 		})
@@ -164,7 +166,7 @@ func TestWorkerProcesses(t *testing.T) {
 
 		c.stop(t)
 		if code := c.exitCode(); code != 0 {
-			t.Errorf("worker C exited with %d on SIGTERM, want 0\n%s", code, c.out.tail(30))
+			t.Errorf("worker C exited with %d on SIGTERM, want 0\n%s", code, c.out.Tail(30))
 		}
 	})
 }
@@ -191,7 +193,7 @@ func newHarness(t *testing.T, dsn string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	h := &harness{t: t, dir: dir, dsn: dsn, arrived: map[string][]string{}}
-	h.bin = buildBinary(t, dir)
+	h.bin = proctest.BuildMasCLI(t, dir)
 	h.hs = homeservertest.New(t, homeservertest.Options{})
 
 	// One-shot commands get a deadline so a hang fails the test instead of
@@ -222,26 +224,6 @@ func newHarness(t *testing.T, dsn string) *harness {
 	}
 	t.Cleanup(func() { h.st.Close() })
 	return h
-}
-
-// buildBinary builds mas-cli once for the test.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go tool is needed to build mas-cli: %v", err)
-	}
-	bin := filepath.Join(dir, "mas-cli")
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "mas/cmd/mas-cli")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build mas/cmd/mas-cli: %v\n%s", err, out)
-	}
-	t.Logf("built mas-cli in %s", time.Since(start).Round(time.Millisecond))
-	return bin
 }
 
 // overrides writes the per-process configuration layered over the
@@ -346,7 +328,7 @@ func (h *harness) enqueueUsers(t *testing.T, prefix string, n, perTx int) []stri
 // is retried enqueues its sync again, so only provisioning is counted.
 func (h *harness) waitAllCompleted(t *testing.T, provisioned int, timeout time.Duration) {
 	t.Helper()
-	waitUntil(t, timeout, fmt.Sprintf("%d completed provisioning jobs and nothing else pending", provisioned), func() (bool, string) {
+	proctest.WaitUntil(t, timeout, fmt.Sprintf("%d completed provisioning jobs and nothing else pending", provisioned), func() (bool, string) {
 		rows, err := h.st.DB().Query(`SELECT kind, state::text, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state`)
 		if err != nil {
 			t.Fatal(err)
@@ -410,16 +392,16 @@ func (h *harness) jobRow(t *testing.T, username string) jobSummary {
 type worker struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *proctest.Buffer
 	done chan struct{}
 }
 
 func (h *harness) startWorker(t *testing.T, name string, env []string) *worker {
 	t.Helper()
 	cfg := h.overrides(t, name, h.listener(t, name))
-	w := &worker{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	w := &worker{name: name, out: &proctest.Buffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(h.bin, "-c", h.base, "-c", cfg, "worker")
-	w.cmd.Env = append(cleanEnv(), "MAS_LOG_LEVEL=info", "MAS_JOBS_POLL_INTERVAL=200ms")
+	w.cmd.Env = append(proctest.CleanEnv(), "MAS_LOG_LEVEL=info", "MAS_JOBS_POLL_INTERVAL=200ms")
 	w.cmd.Env = append(w.cmd.Env, env...)
 	w.cmd.Stdout = w.out
 	w.cmd.Stderr = w.out
@@ -439,35 +421,21 @@ func (h *harness) startWorker(t *testing.T, name string, env []string) *worker {
 		}
 		h.t.Logf("worker %s used %s user and %s system CPU", name, w.cmd.ProcessState.UserTime().Round(time.Millisecond), w.cmd.ProcessState.SystemTime().Round(time.Millisecond))
 		if h.t.Failed() {
-			h.t.Logf("worker %s output (last lines):\n%s", name, w.out.tail(40))
+			h.t.Logf("worker %s output (last lines):\n%s", name, w.out.Tail(40))
 		}
 	})
 	return w
 }
 
-// cleanEnv is the test's environment without settings that would change
-// which configuration or queue timings the workers use.
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "MAS_CONFIG=") || strings.HasPrefix(kv, "MAS_JOBS_") ||
-			strings.HasPrefix(kv, "MAS_LOG_") || strings.HasPrefix(kv, "RUST_LOG=") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
 func (w *worker) waitStarted(t *testing.T) {
 	t.Helper()
-	waitUntil(t, 30*time.Second, "worker "+w.name+" to start", func() (bool, string) {
+	proctest.WaitUntil(t, 30*time.Second, "worker "+w.name+" to start", func() (bool, string) {
 		select {
 		case <-w.done:
-			t.Fatalf("worker %s exited during start-up: %v\n%s", w.name, w.cmd.ProcessState, w.out.tail(40))
+			t.Fatalf("worker %s exited during start-up: %v\n%s", w.name, w.cmd.ProcessState, w.out.Tail(40))
 		default:
 		}
-		return strings.Contains(w.out.String(), `msg="worker started"`), w.out.tail(5)
+		return strings.Contains(w.out.String(), `msg="worker started"`), w.out.Tail(5)
 	})
 }
 
@@ -491,54 +459,11 @@ func (w *worker) stop(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		_ = w.cmd.Process.Kill()
 		<-w.done
-		t.Errorf("worker %s did not stop within 30s of SIGTERM\n%s", w.name, w.out.tail(40))
+		t.Errorf("worker %s did not stop within 30s of SIGTERM\n%s", w.name, w.out.Tail(40))
 	}
 }
 
 func (w *worker) exitCode() int { return w.cmd.ProcessState.ExitCode() }
-
-// syncBuffer collects a child's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) tail(n int) string {
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// waitUntil polls cond until it holds; timeout is a deadline, not a
-// measurement.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last seen: %s", timeout, what, last)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
