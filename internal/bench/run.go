@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,8 +20,13 @@ type Options struct {
 	Users       int
 	Phase       Phase
 	Concurrency []int // introspection clients; the first also drives the other loads
-	Log         io.Writer
+	// Only, when not empty, names the phases to run (login, introspection,
+	// flows; refresh runs with flows): for profiling one path.
+	Only []string
+	Log  io.Writer
 }
+
+func (o Options) runs(phase string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, phase) }
 
 // Run measures the server and its ceilings and returns every figure.
 func Run(ctx context.Context, o Options) ([]Result, error) {
@@ -76,90 +82,112 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	// Every ceiling is measured right before and right after the load it
 	// is compared with, and the higher of the two kept: the machine is
 	// shared, and a ceiling caught in a busy moment would flatter us.
-	argonRate := m.rate("x/crypto argon2id hashes", func() float64 { return Argon2Rate(ctx, o.Phase) })
-	// Password logins before anything heavier, so that VmHWM is the peak
-	// under this load.
-	login := m.load(ctx, "compat password logins", workers, LoginOp(client, srv.Base, seed))
-	_, peak, err := srv.Memory()
-	if err != nil {
-		return nil, err
-	}
-	argonRate = max(argonRate, m.rate("x/crypto argon2id hashes", func() float64 { return Argon2Rate(ctx, o.Phase) }))
-
-	// Introspection, beside the minimal handler.
-	in := &Introspector{Client: client, Secret: srv.Secret, Tokens: seed.Tokens}
-	body, err := in.Once(ctx, srv.Base, seed.Tokens[0])
-	if err != nil {
-		return nil, err
-	}
-	ceiling, err := StartCeiling(srv.Secret, body)
-	if err != nil {
-		return nil, err
-	}
-	defer ceiling.Close()
-	// Synapse asks again about a token it uses every two minutes, so the
-	// steady state is a pool of tokens each seen before. One pass over the
-	// whole pool (each token's first sight, answered from the database)
-	// comes first and is reported on its own; the measured phases after it
-	// report the cache's hit rate.
-	cold := m.pass(ctx, "introspection, first sight of each token", workers, len(seed.Tokens), in.Nth(srv.Base))
-	hits0, misses0, err := srv.CacheCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var intro, introCeil []Load
-	for _, c := range o.Concurrency {
-		what := fmt.Sprintf("ceiling handler, %d clients", c)
-		before := m.load(ctx, what, c, in.Op(ceiling.URL))
-		intro = append(intro, m.load(ctx, fmt.Sprintf("introspection, %d clients", c), c, in.Op(srv.Base)))
-		after := m.load(ctx, what, c, in.Op(ceiling.URL))
-		introCeil = append(introCeil, faster(before, after))
-	}
-
-	hits1, misses1, err := srv.CacheCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	hitRate := 0.0
-	if n := (hits1 - hits0) + (misses1 - misses0); n > 0 {
-		hitRate = (hits1 - hits0) / n
-	}
-	logf("introspection cache hit rate in the measured phases: %.3f", hitRate)
-
-	// Authorization-code flows, then rotations of their refresh tokens.
-	refresh := make([]string, workers)
-	rs256 := func() float64 {
-		r, err := RS256Rate(ctx, o.Phase)
-		if err != nil {
-			logf("RS256: %v", err)
+	var (
+		argonRate float64
+		login     Load
+		peak      float64
+	)
+	if o.runs("login") {
+		argonRate = m.rate("x/crypto argon2id hashes", func() float64 { return Argon2Rate(ctx, o.Phase) })
+		// Password logins before anything heavier, so that VmHWM is the peak
+		// under this load.
+		login = m.load(ctx, "compat password logins", workers, LoginOp(client, srv.Base, seed))
+		if _, peak, err = srv.Memory(); err != nil {
+			return nil, err
 		}
-		return r
+		argonRate = max(argonRate, m.rate("x/crypto argon2id hashes", func() float64 { return Argon2Rate(ctx, o.Phase) }))
 	}
-	rsaRate := m.rate("RS256-2048 signatures", rs256)
-	flows := m.load(ctx, "authorization-code flows", workers, CodeFlowOp(client, srv.Base, seed, workers, refresh))
-	rsaRate = max(rsaRate, m.rate("RS256-2048 signatures", rs256))
-	// The refresh ceiling is the same rotation's writes issued straight
-	// through database/sql: a handler that only reads is no ceiling for a
-	// durable write transaction.
-	refreshCeil, err := OpenRefreshCeiling(db.URI)
-	if err != nil {
-		return nil, err
-	}
-	defer refreshCeil.Close()
-	const refreshCeilWhat = "refresh writes via database/sql"
-	ceilBefore := m.load(ctx, refreshCeilWhat, workers, refreshCeil.Op(refresh))
-	oauthRefresh := m.load(ctx, "OAuth refresh_token grants", workers, OAuthRefreshOp(client, srv.Base, refresh))
-	refreshDB := faster(ceilBefore, m.load(ctx, refreshCeilWhat, workers, refreshCeil.Op(refresh))).Rate()
-	refreshDBNote := fmt.Sprintf("the rotation's SQL via database/sql, %d clients", workers)
-	compatTokens := make([]string, workers)
-	const compatCeilWhat = "compat refresh writes via database/sql"
-	compatBefore := m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))
-	compatRefresh := m.load(ctx, "compat refreshes", workers, CompatRefreshOp(client, srv.Base, seed, compatTokens))
-	compatDB := faster(compatBefore, m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))).Rate()
 
-	handler := introCeil[0].Rate()
+	var (
+		intro, introCeil []Load
+		cold             Load
+		hitRate          float64
+	)
+	if o.runs("introspection") {
+		// Introspection, beside the minimal handler.
+		in := &Introspector{Client: client, Secret: srv.Secret, Tokens: seed.Tokens}
+		body, err := in.Once(ctx, srv.Base, seed.Tokens[0])
+		if err != nil {
+			return nil, err
+		}
+		ceiling, err := StartCeiling(srv.Secret, body)
+		if err != nil {
+			return nil, err
+		}
+		defer ceiling.Close()
+		// Synapse asks again about a token it uses every two minutes, so the
+		// steady state is a pool of tokens each seen before. One pass over the
+		// whole pool (each token's first sight, answered from the database)
+		// comes first and is reported on its own; the measured phases after it
+		// report the cache's hit rate.
+		cold = m.pass(ctx, "introspection, first sight of each token", workers, len(seed.Tokens), in.Nth(srv.Base))
+		hits0, misses0, err := srv.CacheCounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range o.Concurrency {
+			what := fmt.Sprintf("ceiling handler, %d clients", c)
+			before := m.load(ctx, what, c, in.Op(ceiling.URL))
+			intro = append(intro, m.load(ctx, fmt.Sprintf("introspection, %d clients", c), c, in.Op(srv.Base)))
+			after := m.load(ctx, what, c, in.Op(ceiling.URL))
+			introCeil = append(introCeil, faster(before, after))
+		}
+
+		hits1, misses1, err := srv.CacheCounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n := (hits1 - hits0) + (misses1 - misses0); n > 0 {
+			hitRate = (hits1 - hits0) / n
+		}
+		logf("introspection cache hit rate in the measured phases: %.3f", hitRate)
+
+	}
+
+	var (
+		flows, oauthRefresh, compatRefresh Load
+		rsaRate, refreshDB, compatDB       float64
+	)
+	refreshDBNote := fmt.Sprintf("the rotation's SQL via database/sql, %d clients", workers)
+	if o.runs("flows") {
+		// Authorization-code flows, then rotations of their refresh tokens.
+		refresh := make([]string, workers)
+		rs256 := func() float64 {
+			r, err := RS256Rate(ctx, o.Phase)
+			if err != nil {
+				logf("RS256: %v", err)
+			}
+			return r
+		}
+		rsaRate = m.rate("RS256-2048 signatures", rs256)
+		flows = m.load(ctx, "authorization-code flows", workers, CodeFlowOp(client, srv.Base, seed, workers, refresh))
+		rsaRate = max(rsaRate, m.rate("RS256-2048 signatures", rs256))
+		// The refresh ceiling is the same rotation's writes issued straight
+		// through database/sql: a handler that only reads is no ceiling for a
+		// durable write transaction.
+		refreshCeil, err := OpenRefreshCeiling(db.URI)
+		if err != nil {
+			return nil, err
+		}
+		defer refreshCeil.Close()
+		const refreshCeilWhat = "refresh writes via database/sql"
+		ceilBefore := m.load(ctx, refreshCeilWhat, workers, refreshCeil.Op(refresh))
+		oauthRefresh = m.load(ctx, "OAuth refresh_token grants", workers, OAuthRefreshOp(client, srv.Base, refresh))
+		refreshDB = faster(ceilBefore, m.load(ctx, refreshCeilWhat, workers, refreshCeil.Op(refresh))).Rate()
+		compatTokens := make([]string, workers)
+		const compatCeilWhat = "compat refresh writes via database/sql"
+		compatBefore := m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))
+		compatRefresh = m.load(ctx, "compat refreshes", workers, CompatRefreshOp(client, srv.Base, seed, compatTokens))
+		compatDB = faster(compatBefore, m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))).Rate()
+
+	}
+
+	var handler float64
+	if len(introCeil) > 0 {
+		handler = introCeil[0].Rate()
+	}
 	handlerNote := fmt.Sprintf("minimal Go handler, %d clients", o.Concurrency[0])
-	for i, c := range o.Concurrency {
+	for i, c := range o.Concurrency[:len(intro)] {
 		label := fmt.Sprintf("introspection (%d clients)", c)
 		r := NewResult("introspection_rps", label, intro[i].Rate(), "req/s", introCeil[i].Rate(), fmt.Sprintf("minimal Go handler, %d clients", c))
 		p50 := NewResult("introspection_p50_ms", label+" p50", Millis(Percentile(intro[i].Latencies, 50)), "ms",
@@ -195,7 +223,29 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		NewResult("startup_ms", "start to first ok from /health", Millis(startup), "ms", 150,
 			"issue 15's SQLite target (lower is better)"),
 	)
-	return results, nil
+	return onlyRun(o, results), nil
+}
+
+// phaseOf names the phase a result comes from ("" for the start-up rows,
+// measured in every run).
+func phaseOf(name string) string {
+	switch {
+	case strings.HasPrefix(name, "introspection_"):
+		return "introspection"
+	case name == "password_login_rps", name == "peak_rss_mib":
+		return "login"
+	case strings.Contains(name, "refresh"), name == "auth_code_flow_rps":
+		return "flows"
+	}
+	return ""
+}
+
+// onlyRun drops the rows of the phases o skipped.
+func onlyRun(o Options, results []Result) []Result {
+	return slices.DeleteFunc(results, func(r Result) bool {
+		p := phaseOf(r.Name)
+		return p != "" && !o.runs(p)
+	})
 }
 
 // JSONNames are the figures bench-results.json holds, as issue 15 names

@@ -95,6 +95,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	defer startCPUProfile(stderr)()
 	g := &globals{stdout: stdout, stderr: stderr}
 	dotenv, err := loadDotEnv()
 	if err != nil {

@@ -72,6 +72,16 @@ func run() error {
 	default:
 		return fmt.Errorf("BENCH_DB=%q: want postgres or sqlite", o.Backend)
 	}
+	if only := os.Getenv("BENCH_ONLY"); only != "" {
+		for _, p := range strings.Split(only, ",") {
+			switch p = strings.TrimSpace(p); p {
+			case "login", "introspection", "flows":
+				o.Only = append(o.Only, p)
+			default:
+				return fmt.Errorf("BENCH_ONLY: %q is not a phase (login, introspection, flows)", p)
+			}
+		}
+	}
 	o.Log = os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
