@@ -190,6 +190,19 @@ func (s *Server) Memory() (rss, hwm float64, err error) {
 	return parseStatusKiB(data, "VmRSS:") / 1024, parseStatusKiB(data, "VmHWM:") / 1024, nil
 }
 
+// RssFile is the file-backed part of the resident set (the executable's
+// mapped pages), in MiB.
+func (s *Server) RssFile() (float64, error) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0, fmt.Errorf("server not running")
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatusKiB(data, "RssFile:") / 1024, nil
+}
+
 // MemoryDetail says how the resident set splits (heap and stacks versus
 // the mapped binary), for the log.
 func (s *Server) MemoryDetail() string {

@@ -289,20 +289,23 @@ func (h *Handler) ssoExpired(w http.ResponseWriter, r *http.Request) {
 // sessions) and shows the violation page when it refuses. csrf is the
 // page's token, or "" to mint one.
 func (h *Handler) ssoAllowedByPolicy(w http.ResponseWriter, r *http.Request, cur *session.Current, sso *domain.CompatSSOLogin, csrf string) bool {
-	counts, err := login.SessionCounts(r.Context(), h.Store, cur.User.ID)
-	if err != nil {
-		h.Pages.InternalError(w, r, err)
-		return false
-	}
-	vs := h.policyEngine().CompatLogin(policy.CompatLoginInput{
-		User:          policyUser(cur.User),
-		SessionCounts: counts,
+	engine := h.policyEngine()
+	in := policy.CompatLoginInput{
+		User: policyUser(cur.User),
 		// Whether a device is replaced is only known when the client
 		// redeems the token with its device ID.
 		SessionReplaced: false,
 		Login:           policy.CompatLogin{Type: loginTypeSSO, RedirectURI: sso.RedirectURI},
 		Requester:       requester(r),
-	})
+	}
+	if engine.CompatLoginCountsSessions() {
+		var err error
+		if in.SessionCounts, err = login.SessionCounts(r.Context(), h.Store, cur.User.ID); err != nil {
+			h.Pages.InternalError(w, r, err)
+			return false
+		}
+	}
+	vs := engine.CompatLogin(in)
 	if len(vs) == 0 {
 		return true
 	}

@@ -22,6 +22,12 @@ var corsHeaders = []string{
 	"traceparent", "tracestate", "baggage",
 }
 
+// headerAllowOrigin is on every answer of the APIs, with a value shared by
+// all of them (see setIfAbsent).
+const headerAllowOrigin = "Access-Control-Allow-Origin"
+
+var valuesAllowAnyOrigin = []string{"*"}
+
 func corsFor(resource string) (corsPolicy, bool) {
 	base := strings.Join(corsHeaders, ", ")
 	withXRW := base + ", X-Requested-With"
@@ -44,7 +50,7 @@ func corsFor(resource string) (corsPolicy, bool) {
 func withCORS(p corsPolicy, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
+		h[headerAllowOrigin] = valuesAllowAnyOrigin
 
 		method := r.Header.Get("Access-Control-Request-Method")
 		if r.Method != http.MethodOptions || method == "" || r.Header.Get("Origin") == "" {
@@ -56,7 +62,7 @@ func withCORS(p corsPolicy, mux *http.ServeMux, next http.Handler) http.Handler 
 		_, pattern := mux.Handler(probe)
 		if pattern == "" {
 			// Not one of ours: let routing answer 404 or 405.
-			h.Del("Access-Control-Allow-Origin")
+			h.Del(headerAllowOrigin)
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -2,8 +2,11 @@ package httpserver
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +17,24 @@ import (
 type requestMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// series caches the children of both vectors per label set, so that a
+	// request costs a map lookup instead of hashing four labels twice
+	// under the vectors' locks. Copied on write: label sets are few
+	// (routes, methods, statuses) and nearly all seen in the first
+	// minutes.
+	mu     sync.Mutex
+	series atomic.Pointer[map[seriesKey]series]
+}
+
+type seriesKey struct {
+	listener, route, method string
+	status                  int
+}
+
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // requestBuckets extend Prometheus' defaults (5ms to 10s) down to 100µs:
@@ -57,9 +78,33 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 }
 
 func (m *requestMetrics) observe(listener, route, method string, status int, d time.Duration) {
-	method = metricMethod(method)
-	m.requests.WithLabelValues(listener, route, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(listener, route, method).Observe(d.Seconds())
+	k := seriesKey{listener, route, metricMethod(method), status}
+	s, ok := series{}, false
+	if cur := m.series.Load(); cur != nil {
+		s, ok = (*cur)[k]
+	}
+	if !ok {
+		s = m.add(k)
+	}
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// add resolves and caches the children of one label set.
+func (m *requestMetrics) add(k seriesKey) series {
+	s := series{
+		requests: m.requests.WithLabelValues(k.listener, k.route, k.method, strconv.Itoa(k.status)),
+		duration: m.duration.WithLabelValues(k.listener, k.route, k.method),
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next := map[seriesKey]series{}
+	if cur := m.series.Load(); cur != nil {
+		maps.Copy(next, *cur)
+	}
+	next[k] = s
+	m.series.Store(&next)
+	return s
 }
 
 // metricMethod keeps the method label bounded: clients may send any token.

@@ -9,6 +9,7 @@ type resourceRoute struct {
 	name    string
 	mux     *http.ServeMux
 	handler http.Handler
+	cors    bool // handler adds CORS to mux (see exactRoutes)
 }
 
 // resourceMiddleware adds what a whole resource needs around its mux: CORS

@@ -44,6 +44,9 @@ type listenerHandler struct {
 	name      string
 	prefix    string
 	resources []resourceRoute
+	// exact short-cuts routing for exact patterns; nil when a resource's
+	// handler does more than its mux and CORS (tracing).
+	exact *exactRoutes
 }
 
 // requestInfo travels in the context so that inner layers can report the
@@ -58,6 +61,13 @@ type requestInfo struct {
 
 type requestInfoKey struct{}
 
+// requestState is what ServeHTTP allocates per request.
+type requestState struct {
+	info requestInfo
+	sec  securityWriter
+	rec  responseRecorder
+}
+
 func infoFrom(ctx context.Context) *requestInfo {
 	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		return ri
@@ -70,7 +80,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := h.ids.forRequest(r)
 	ip := clientIP(r, connInfoFrom(r.Context()).overUnixSocket(), h.trusted)
 	logger := requestLogger(h.logger, id)
-	info := &requestInfo{path: r.URL.Path}
+	// One allocation for what every request needs of its own.
+	st := &requestState{info: requestInfo{path: r.URL.Path}}
+	info := &st.info
 
 	ctx := r.Context()
 	ctx = requestctx.WithRequestID(ctx, id)
@@ -84,7 +96,9 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	// The security headers sit under the recorder so that every answer,
 	// the 404 and 500 pages included, passes through them.
-	rec := &responseRecorder{ResponseWriter: &securityWriter{ResponseWriter: w, policy: h.security, info: info}}
+	st.sec = securityWriter{ResponseWriter: w, policy: h.security, info: info}
+	st.rec = responseRecorder{ResponseWriter: &st.sec}
+	rec := &st.rec
 
 	defer func() {
 		abort := false
@@ -178,6 +192,10 @@ func stripPrefix(r *http.Request, prefix string) *http.Request {
 // answer (405 with Allow); otherwise the HTML 404 page is served.
 func (h *listenerHandler) dispatch(w http.ResponseWriter, r *http.Request) {
 	info := infoFrom(r.Context())
+	if e, ok := h.exact.lookup(r); ok {
+		e.serve(w, r, info)
+		return
+	}
 	for _, res := range h.resources {
 		if handler, pattern := res.mux.Handler(r); pattern != "" {
 			info.route = pattern
@@ -186,6 +204,8 @@ func (h *listenerHandler) dispatch(w http.ResponseWriter, r *http.Request) {
 			// pattern; keep such paths out of metric labels.
 			if reflect.TypeOf(handler) == redirectHandlerType {
 				info.route = routeRedirect
+			} else if h.exact != nil {
+				h.exact.remember(r, pattern, handler, res.cors)
 			}
 			res.handler.ServeHTTP(w, r)
 			return

@@ -245,14 +245,14 @@ func (p *securityPolicy) pagePolicies() *pagePolicies {
 // matched ("" for the server's own answers); extra, the origins the
 // handler added to its page's policy (nil for none).
 func (p *securityPolicy) apply(h http.Header, route string, extra *requestctx.PageSources) {
-	setIfAbsent(h, headerContentTypeOpt, valueNoSniff)
-	setIfAbsent(h, headerReferrerPolicy, valueNoReferrer)
-	setIfAbsent(h, headerFrameOptions, valueFrameDeny)
+	setIfAbsent(h, headerContentTypeOpt, valuesNoSniff)
+	setIfAbsent(h, headerReferrerPolicy, valuesNoReferrer)
+	setIfAbsent(h, headerFrameOptions, valuesFrameDeny)
 	if len(h.Values(headerCSP)) > 0 {
 		return
 	}
 	if !isHTML(h.Get("Content-Type")) {
-		h.Set(headerCSP, apiPolicy)
+		h[headerCSP] = valuesAPIPolicy
 		return
 	}
 	pages := p.pagePolicies()
@@ -267,9 +267,22 @@ func (p *securityPolicy) apply(h http.Header, route string, extra *requestctx.Pa
 	}
 }
 
-func setIfAbsent(h http.Header, key, value string) {
+// The values of the fixed headers, shared by every response instead of
+// allocated for each (these headers are on every answer). Their capacity
+// is their length, so an Add after them copies instead of writing into
+// them; Set replaces them.
+var (
+	valuesNoSniff    = []string{valueNoSniff}
+	valuesNoReferrer = []string{valueNoReferrer}
+	valuesFrameDeny  = []string{valueFrameDeny}
+	valuesAPIPolicy  = []string{apiPolicy}
+)
+
+// setIfAbsent sets a canonical header key to shared values unless the
+// handler set it.
+func setIfAbsent(h http.Header, key string, values []string) {
 	if len(h.Values(key)) == 0 {
-		h.Set(key, value)
+		h[key] = values
 	}
 }
 

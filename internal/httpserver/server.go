@@ -151,7 +151,7 @@ func metricsRegistry(reg prometheus.Registerer, g prometheus.Gatherer) (promethe
 }
 
 func buildListenerHandler(sh *shared, l Listener, mounts map[string]MountFunc) (*listenerHandler, error) {
-	h := &listenerHandler{shared: sh, name: l.Name, prefix: l.Prefix}
+	h := &listenerHandler{shared: sh, name: l.Name, prefix: l.Prefix, exact: &exactRoutes{}}
 	for _, res := range l.Resources {
 		mount := mounts[res.Name]
 		if mount == nil {
@@ -163,10 +163,12 @@ func buildListenerHandler(sh *shared, l Listener, mounts map[string]MountFunc) (
 		if err := safeMount(mount, mux, res); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", res.Name, err)
 		}
+		_, cors := corsFor(res.Name)
 		h.resources = append(h.resources, resourceRoute{
 			name:    res.Name,
 			mux:     mux,
 			handler: resourceMiddleware(res.Name, mux),
+			cors:    cors,
 		})
 	}
 	return h, nil

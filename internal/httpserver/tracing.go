@@ -30,6 +30,7 @@ func traced(t *Tracing, h *listenerHandler) http.Handler {
 	for i := range h.resources {
 		h.resources[i].handler = nameSpan(h.resources[i].handler)
 	}
+	h.exact = nil // the short cut would skip nameSpan
 	prop := t.Propagator
 	if prop == nil {
 		prop = propagation.TraceContext{}

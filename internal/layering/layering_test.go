@@ -25,6 +25,7 @@ var rank = map[string]int{
 	"internal/requestctx":  0,
 	"internal/routes":      0,
 	"internal/i18n":        0,
+	"internal/strength":    0, // zxcvbn password-strength estimator
 	"internal/layering":    0,
 	"internal/browsertest": 0, // test support: the browser the page tests drive
 	"internal/logtest":     0, // test support: captured log lines

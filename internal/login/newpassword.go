@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/trustelem/zxcvbn"
-
 	"mas/internal/domain"
+	"mas/internal/strength"
 )
 
 // Reasons a new password is refused.
@@ -53,7 +52,7 @@ func CheckNewPassword(password string, minimum int, userInputs ...string) error 
 	if r := []rune(scored); len(r) > 256 {
 		scored = string(r[:256])
 	}
-	score := zxcvbn.PasswordStrength(scored, userInputs).Score
+	score := strength.Score(scored, userInputs)
 	if score < minimum {
 		return &WeakPasswordError{Score: score, Minimum: minimum}
 	}

@@ -37,7 +37,8 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
 		return nil
 	}
-	grant, err := h.Store.AuthorizationGrants().Lookup(ctx, id)
+	// The grant references its client, so a grant found has one.
+	grant, client, err := h.Store.AuthorizationGrants().LookupWithClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
 		return nil
@@ -61,12 +62,6 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 	}
 	if h.Clock.Now().Sub(grant.CreatedAt) > consentWindow {
 		h.Pages.Error(w, r, http.StatusBadRequest, "", templates.Msg("errors.grant_expired"))
-		return nil
-	}
-	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
-	if err != nil {
-		// The grant references it, so even a deleted client is our fault.
-		h.Pages.InternalError(w, r, err)
 		return nil
 	}
 	return &consentState{grant: grant, client: client, cur: cur}

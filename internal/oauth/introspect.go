@@ -82,12 +82,15 @@ func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	explicitDeviceID := r.Header.Get(headerSupportsDeviceID) == "1"
+	if cacheable(token, hint) && h.serveCached(w, token, explicitDeviceID) {
+		return
+	}
 	resp, err := h.introspectToken(r.Context(), token, hint, explicitDeviceID)
 	if err != nil {
 		writeError(w, h.serverFault(r.Context(), "introspecting token", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeIntrospection(w, resp)
 }
 
 // introspectToken answers for one token. The format check (prefix and CRC)
@@ -100,15 +103,13 @@ func (h *Handler) introspectToken(ctx context.Context, token, hint string, expli
 	if hint != "" && hint != hintFor(kind) {
 		return inactive, nil
 	}
-	// Access tokens are what Synapse asks about: they are cached.
+	// Access tokens are what Synapse asks about: they are cached (the
+	// handler answered from the cache already if it could). The generation
+	// is taken before the lookup: an invalidation committed while it runs
+	// keeps its answer out of the cache.
 	var g tokencache.Generation
 	switch kind {
 	case tokens.AccessToken, tokens.CompatAccessToken, tokens.PersonalAccessToken:
-		if resp, ok := h.cachedAnswer(tokencache.KeyOf(token), explicitDeviceID); ok {
-			return resp, nil
-		}
-		// Taken before the lookup: an invalidation committed while it
-		// runs keeps its answer out of the cache.
 		g = h.Introspection.Generation()
 	}
 	switch kind {
@@ -170,8 +171,8 @@ func (h *Handler) introspectAccessToken(ctx context.Context, token string, g tok
 	if s.UserID != nil {
 		refs = append(refs, ref(store.InvalidateUser, *s.UserID))
 	}
-	h.cacheAnswer(g, token, &cachedIntrospection{resp: *resp, expiresAt: at.ExpiresAt,
-		activity: store.ActivityOAuthSession, sessionID: s.ID}, refs...)
+	h.cacheAnswer(g, token, &cachedIntrospection{expiresAt: at.ExpiresAt,
+		activity: store.ActivityOAuthSession, sessionID: s.ID}, resp, refs...)
 	if at.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*at.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *at.ExpiresAt)
@@ -347,7 +348,7 @@ func (h *Handler) introspectPersonalAccessToken(ctx context.Context, token strin
 	if s.OwnerUserID != nil {
 		refs = append(refs, ref(store.InvalidateUser, *s.OwnerUserID))
 	}
-	h.cacheAnswer(g, token, &cachedIntrospection{resp: *resp, expiresAt: pat.ExpiresAt}, refs...)
+	h.cacheAnswer(g, token, &cachedIntrospection{expiresAt: pat.ExpiresAt}, resp, refs...)
 	if pat.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*pat.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *pat.ExpiresAt)

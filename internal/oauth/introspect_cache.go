@@ -7,6 +7,9 @@ package oauth
 // an unknown or dead token always costs a lookup.
 
 import (
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"mas/internal/clock"
@@ -15,17 +18,23 @@ import (
 	"mas/internal/tokencache"
 )
 
-// cachedIntrospection is the part of an answer that does not depend on
-// the time of the question, and the session whose activity a hit records.
+// cachedIntrospection is an active answer, encoded without the fields
+// that depend on the time of the question, and the session whose activity
+// a hit records.
 type cachedIntrospection struct {
-	resp introspectionResponse
-	// compatDeviceField is a compat token's answer for callers that take
-	// the device in device_id; resp is then the answer with the device in
-	// the scope, whose Active is false if the device cannot be written so.
-	compatDeviceField *introspectionResponse
-	expiresAt         *time.Time
-	activity          store.ActivityKind // "" records nothing
-	sessionID         domain.ID
+	// answer is a compat token's answer with the device in the scope; its
+	// zero value stands for "inactive", when the device cannot be written
+	// so. deviceField, for compat tokens only, is the answer for callers
+	// that take the device in device_id.
+	answer      encodedAnswer
+	deviceField *encodedAnswer
+	expiresAt   *time.Time
+	activity    store.ActivityKind // "" records nothing
+	sessionID   domain.ID
+	// seen is when a hit last handed a sighting to the activity tracker
+	// (Unix nanoseconds): one a second is plenty for a time shown to the
+	// minute, and spares every other hit the tracker's lock.
+	seen atomic.Int64
 }
 
 // IntrospectionCache is the cache the Handler answers introspection from.
@@ -36,37 +45,51 @@ func NewIntrospectionCache(feed store.InvalidationFeed, clk clock.Clock, opts to
 	return tokencache.New[*cachedIntrospection](feed, clk, opts)
 }
 
-// cachedAnswer answers from the cache, or returns ok false.
-func (h *Handler) cachedAnswer(k tokencache.Key, explicitDeviceID bool) (*introspectionResponse, bool) {
-	c, ok := h.Introspection.Get(k)
-	if !ok {
-		return nil, false
+// cacheable reports whether a question may be a cached access token's:
+// refresh tokens, and hints naming them, never are. It is only a shortcut:
+// a token is cached only after its format was checked.
+func cacheable(token, hint string) bool {
+	if hint != "" && hint != hintAccessToken {
+		return false
 	}
-	resp := c.resp
-	if explicitDeviceID && c.compatDeviceField != nil {
-		resp = *c.compatDeviceField
-	}
-	if !resp.Active {
-		return inactive, true
-	}
-	if c.expiresAt != nil {
-		now := h.Clock.Now()
-		resp.Exp = unixSeconds(*c.expiresAt)
-		resp.ExpiresIn = secondsUntil(now, *c.expiresAt)
-	}
-	if c.activity != "" {
-		h.Activity.Record(c.activity, c.sessionID, h.Clock.Now(), "")
-	}
-	return &resp, true
+	return !strings.HasPrefix(token, "mar_") && !strings.HasPrefix(token, "mcr_") && !strings.HasPrefix(token, "syr_")
 }
 
-// cacheAnswer keeps an active answer (without its time-dependent fields)
-// for the token, unless an invalidation happened since g was taken.
-func (h *Handler) cacheAnswer(g tokencache.Generation, token string, c *cachedIntrospection, refs ...tokencache.Ref) {
-	if h.Introspection == nil {
+// serveCached writes the cached answer about token and reports whether
+// there was one.
+func (h *Handler) serveCached(w http.ResponseWriter, token string, explicitDeviceID bool) bool {
+	c, ok := h.Introspection.Get(tokencache.KeyOf(token))
+	if !ok {
+		return false
+	}
+	a := &c.answer
+	if explicitDeviceID && c.deviceField != nil {
+		a = c.deviceField
+	}
+	if a.plain == nil && a.head == nil {
+		writeIntrospection(w, inactive)
+		return true
+	}
+	now := h.Clock.Now()
+	if c.activity != "" {
+		last, n := c.seen.Load(), now.UnixNano()
+		if (n-last >= int64(time.Second) || n < last) && c.seen.CompareAndSwap(last, n) {
+			h.Activity.Record(c.activity, c.sessionID, now, "")
+		}
+	}
+	writeAnswer(w, a, c.expiresAt, now)
+	return true
+}
+
+// cacheAnswer keeps an active answer (resp; nil for "inactive") for the
+// token, unless an invalidation happened since g was taken.
+func (h *Handler) cacheAnswer(g tokencache.Generation, token string, c *cachedIntrospection, resp *introspectionResponse, refs ...tokencache.Ref) {
+	if !g.Valid() {
 		return
 	}
-	c.resp.Exp, c.resp.ExpiresIn = nil, nil
+	if resp != nil {
+		c.answer = encodeAnswer(resp, c.expiresAt != nil)
+	}
 	var expires time.Time
 	if c.expiresAt != nil {
 		expires = *c.expiresAt
@@ -81,15 +104,17 @@ func ref(kind store.InvalidationKind, id domain.ID) tokencache.Ref {
 // cacheCompatAnswer keeps both forms of a compat token's answer: with the
 // device in the scope and in device_id.
 func (h *Handler) cacheCompatAnswer(g tokencache.Generation, token string, at *domain.CompatAccessToken, s *domain.CompatSession, user *domain.User) {
-	if h.Introspection == nil {
+	if !g.Valid() {
 		return
 	}
 	deviceField, _ := compatIntrospection(s, user, hintAccessToken, at.CreatedAt, true)
-	c := &cachedIntrospection{compatDeviceField: deviceField, expiresAt: at.ExpiresAt,
+	encoded := encodeAnswer(deviceField, at.ExpiresAt != nil)
+	c := &cachedIntrospection{deviceField: &encoded, expiresAt: at.ExpiresAt,
 		activity: store.ActivityCompatSession, sessionID: s.ID}
-	if inScope, ok := compatIntrospection(s, user, hintAccessToken, at.CreatedAt, false); ok {
-		c.resp = *inScope
+	inScope, ok := compatIntrospection(s, user, hintAccessToken, at.CreatedAt, false)
+	if !ok {
+		inScope = nil
 	}
-	h.cacheAnswer(g, token, c, ref(store.InvalidateCompatAccessToken, at.ID), ref(store.InvalidateCompatSession, s.ID),
+	h.cacheAnswer(g, token, c, inScope, ref(store.InvalidateCompatAccessToken, at.ID), ref(store.InvalidateCompatSession, s.ID),
 		ref(store.InvalidateUser, user.ID))
 }

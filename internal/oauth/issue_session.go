@@ -43,7 +43,7 @@ func (h *Handler) issueSession(ctx context.Context, r *http.Request, g approvedG
 	if g.browserSessionID == nil {
 		return nil, invalidGrant("the " + g.kind + " is not valid")
 	}
-	browser, err := h.Store.BrowserSessions().Lookup(ctx, *g.browserSessionID)
+	browser, user, authTime, err := h.Store.BrowserSessions().LookupForToken(ctx, *g.browserSessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalidGrant("the browser session that approved this " + g.kind + " is gone")
 	}
@@ -55,19 +55,8 @@ func (h *Handler) issueSession(ctx context.Context, r *http.Request, g approvedG
 	if !browser.Active() {
 		return nil, invalidGrant("the browser session that approved this " + g.kind + " has ended")
 	}
-	user, err := h.Store.Users().Lookup(ctx, browser.UserID)
-	if err != nil {
-		return nil, h.serverFault(ctx, "looking up user", err)
-	}
 	if !user.IsValid() {
 		return nil, invalidGrant("the user is locked or deactivated")
-	}
-	var authTime *time.Time
-	switch last, err := h.Store.BrowserSessions().LastAuthentication(ctx, browser.ID); {
-	case err == nil:
-		authTime = &last.CreatedAt
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, h.serverFault(ctx, "looking up last authentication", err)
 	}
 
 	now := h.Clock.Now()
@@ -115,20 +104,11 @@ func (h *Handler) issueSession(ctx context.Context, r *http.Request, g approvedG
 		return nil, h.serverFault(ctx, "exchanging "+g.kind, err)
 	}
 	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		if err := tx.Sessions().Add(ctx, session); err != nil {
+		if _, _, err := tx.Sessions().AddWithTokens(ctx, session, access, &expires, refresh); err != nil {
 			return err
 		}
 		if err := g.exchange(ctx, tx, session.ID); err != nil {
 			return err
-		}
-		at, err := tx.AccessTokens().Add(ctx, session.ID, access, &expires)
-		if err != nil {
-			return err
-		}
-		if refresh != "" {
-			if _, err := tx.RefreshTokens().Add(ctx, session.ID, &at.ID, refresh); err != nil {
-				return err
-			}
 		}
 		return pending.Done(ctx, tx)
 	})

@@ -265,6 +265,7 @@ type argon2Filler struct {
 	lanes         uint32
 	laneLength    uint32
 	segmentLength uint32
+	scratch       argon2Scratch
 }
 
 // fillSegment computes one segment (RFC 9106 §3.4): slice `slice` of lane
@@ -284,8 +285,8 @@ func (f *argon2Filler) fillSegment(pass, slice, lane uint32) {
 	}
 	nextAddresses := func() {
 		input[6]++
-		argon2Compress(&address, &zero, &input, false)
-		argon2Compress(&address, &zero, &address, false)
+		argon2Compress(&address, &zero, &input, false, &f.scratch)
+		argon2Compress(&address, &zero, &address, false, &f.scratch)
 	}
 
 	start := uint32(0)
@@ -323,7 +324,7 @@ func (f *argon2Filler) fillSegment(pass, slice, lane uint32) {
 		ref := &f.mem[refLane*f.laneLength+refIndex]
 
 		xor := pass > 0 && f.in.version == argon2Version13
-		argon2Compress(&f.mem[cur], &f.mem[prev], ref, xor)
+		argon2Compress(&f.mem[cur], &f.mem[prev], ref, xor, &f.scratch)
 	}
 }
 
@@ -360,26 +361,20 @@ func (f *argon2Filler) referenceIndex(pass, slice, index, j1 uint32, sameLane bo
 	return uint32((startPos + rel) % uint64(f.laneLength))
 }
 
-// argon2Compress is the compression function G (RFC 9106 §3.5):
+// argon2Scratch is G's working state. It lives with the filler, not on the
+// stack: two fresh 1 KiB locals per block cost their zeroing (4% of a hash).
+type argon2Scratch struct {
+	r, q argon2Block
+}
+
+// argon2CompressGeneric is the compression function G (RFC 9106 §3.5):
 // out = P(x ^ y) ^ (x ^ y), additionally XORed with the old contents of out
 // when xor is set (version 0x13 for passes after the first). out may alias
-// y but not x.
-func argon2Compress(out, x, y *argon2Block, xor bool) {
-	var r, q argon2Block
-	for i := range r {
-		r[i] = x[i] ^ y[i]
-	}
-	q = r
-	if xor {
-		for i := range r {
-			r[i] ^= out[i]
-		}
-	}
-	blamkaRows(&q)
-	blamkaColumns(&q)
-	for i := range out {
-		out[i] = q[i] ^ r[i]
-	}
+// y but not x. argon2Compress is this, or its AVX2 form where the CPU has
+// it.
+func argon2CompressGeneric(out, x, y *argon2Block, xor bool, s *argon2Scratch) {
+	blamkaRows(&s.q, &s.r, x, y)
+	blamkaColumns(out, &s.q, &s.r, xor)
 }
 
 // The permutation P of RFC 9106 §3.6 is BLAKE2b's round with the
@@ -387,17 +382,52 @@ func argon2Compress(out, x, y *argon2Block, xor bool) {
 // the four columns, then on the four diagonals. The compression function
 // applies it to the eight rows of a block (16 consecutive words each) and
 // then to its eight columns (words 2i and 2i+1 of every row). Both loops
-// spell G out by hand and work on the block in place: the compiler does not
-// inline a G helper, and with the calls and a gather/scatter copy per column
-// a hash took about twice as long.
+// spell G out by hand and work on fixed-size views of the blocks: the
+// compiler does not inline a G helper, and with the calls and a
+// gather/scatter copy per column a hash took about twice as long. The XORs
+// of G's input and output are folded into the first and last pass.
 
-func blamkaRows(q *argon2Block) {
+// blamkaRows sets r = x ^ y and q = r with P applied to each of its eight
+// rows (16 consecutive words). Reading x and y here, rather than in a loop
+// of its own, saves a pass over the block.
+func blamkaRows(q, r, x, y *argon2Block) {
 	for i := 0; i < argon2BlockWords; i += 16 {
-		s := q[i : i+16]
-		v0, v1, v2, v3 := s[0], s[1], s[2], s[3]
-		v4, v5, v6, v7 := s[4], s[5], s[6], s[7]
-		v8, v9, v10, v11 := s[8], s[9], s[10], s[11]
-		v12, v13, v14, v15 := s[12], s[13], s[14], s[15]
+		xs := (*[16]uint64)(x[i : i+16])
+		ys := (*[16]uint64)(y[i : i+16])
+		v0 := xs[0] ^ ys[0]
+		v1 := xs[1] ^ ys[1]
+		v2 := xs[2] ^ ys[2]
+		v3 := xs[3] ^ ys[3]
+		v4 := xs[4] ^ ys[4]
+		v5 := xs[5] ^ ys[5]
+		v6 := xs[6] ^ ys[6]
+		v7 := xs[7] ^ ys[7]
+		v8 := xs[8] ^ ys[8]
+		v9 := xs[9] ^ ys[9]
+		v10 := xs[10] ^ ys[10]
+		v11 := xs[11] ^ ys[11]
+		v12 := xs[12] ^ ys[12]
+		v13 := xs[13] ^ ys[13]
+		v14 := xs[14] ^ ys[14]
+		v15 := xs[15] ^ ys[15]
+		rs := (*[16]uint64)(r[i : i+16])
+		rs[0] = v0
+		rs[1] = v1
+		rs[2] = v2
+		rs[3] = v3
+		rs[4] = v4
+		rs[5] = v5
+		rs[6] = v6
+		rs[7] = v7
+		rs[8] = v8
+		rs[9] = v9
+		rs[10] = v10
+		rs[11] = v11
+		rs[12] = v12
+		rs[13] = v13
+		rs[14] = v14
+		rs[15] = v15
+
 		v0 += v4 + 2*uint64(uint32(v0))*uint64(uint32(v4))
 		v12 = bits.RotateLeft64(v12^v0, -32)
 		v8 += v12 + 2*uint64(uint32(v8))*uint64(uint32(v12))
@@ -464,20 +494,50 @@ func blamkaRows(q *argon2Block) {
 		v9 += v14 + 2*uint64(uint32(v9))*uint64(uint32(v14))
 		v4 = bits.RotateLeft64(v4^v9, -63)
 
-		s[0], s[1], s[2], s[3] = v0, v1, v2, v3
-		s[4], s[5], s[6], s[7] = v4, v5, v6, v7
-		s[8], s[9], s[10], s[11] = v8, v9, v10, v11
-		s[12], s[13], s[14], s[15] = v12, v13, v14, v15
+		qs := (*[16]uint64)(q[i : i+16])
+		qs[0] = v0
+		qs[1] = v1
+		qs[2] = v2
+		qs[3] = v3
+		qs[4] = v4
+		qs[5] = v5
+		qs[6] = v6
+		qs[7] = v7
+		qs[8] = v8
+		qs[9] = v9
+		qs[10] = v10
+		qs[11] = v11
+		qs[12] = v12
+		qs[13] = v13
+		qs[14] = v14
+		qs[15] = v15
 	}
 }
 
-func blamkaColumns(q *argon2Block) {
+// blamkaColumns applies P to each of q's eight columns (words 2i and 2i+1
+// of every row) and writes the result XORed with r to out, or XORs it into
+// out when xor is set. out is written only here, so it may alias the y
+// blamkaRows read.
+func blamkaColumns(out, q, r *argon2Block, xor bool) {
 	for i := 0; i < 16; i += 2 {
-		s := q[i : i+114]
-		v0, v1, v2, v3 := s[0], s[1], s[16], s[17]
-		v4, v5, v6, v7 := s[32], s[33], s[48], s[49]
-		v8, v9, v10, v11 := s[64], s[65], s[80], s[81]
-		v12, v13, v14, v15 := s[96], s[97], s[112], s[113]
+		qs := (*[114]uint64)(q[i : i+114])
+		v0 := qs[0]
+		v1 := qs[1]
+		v2 := qs[16]
+		v3 := qs[17]
+		v4 := qs[32]
+		v5 := qs[33]
+		v6 := qs[48]
+		v7 := qs[49]
+		v8 := qs[64]
+		v9 := qs[65]
+		v10 := qs[80]
+		v11 := qs[81]
+		v12 := qs[96]
+		v13 := qs[97]
+		v14 := qs[112]
+		v15 := qs[113]
+
 		v0 += v4 + 2*uint64(uint32(v0))*uint64(uint32(v4))
 		v12 = bits.RotateLeft64(v12^v0, -32)
 		v8 += v12 + 2*uint64(uint32(v8))*uint64(uint32(v12))
@@ -544,9 +604,42 @@ func blamkaColumns(q *argon2Block) {
 		v9 += v14 + 2*uint64(uint32(v9))*uint64(uint32(v14))
 		v4 = bits.RotateLeft64(v4^v9, -63)
 
-		s[0], s[1], s[16], s[17] = v0, v1, v2, v3
-		s[32], s[33], s[48], s[49] = v4, v5, v6, v7
-		s[64], s[65], s[80], s[81] = v8, v9, v10, v11
-		s[96], s[97], s[112], s[113] = v12, v13, v14, v15
+		rs := (*[114]uint64)(r[i : i+114])
+		outs := (*[114]uint64)(out[i : i+114])
+		if xor {
+			outs[0] ^= v0 ^ rs[0]
+			outs[1] ^= v1 ^ rs[1]
+			outs[16] ^= v2 ^ rs[16]
+			outs[17] ^= v3 ^ rs[17]
+			outs[32] ^= v4 ^ rs[32]
+			outs[33] ^= v5 ^ rs[33]
+			outs[48] ^= v6 ^ rs[48]
+			outs[49] ^= v7 ^ rs[49]
+			outs[64] ^= v8 ^ rs[64]
+			outs[65] ^= v9 ^ rs[65]
+			outs[80] ^= v10 ^ rs[80]
+			outs[81] ^= v11 ^ rs[81]
+			outs[96] ^= v12 ^ rs[96]
+			outs[97] ^= v13 ^ rs[97]
+			outs[112] ^= v14 ^ rs[112]
+			outs[113] ^= v15 ^ rs[113]
+		} else {
+			outs[0] = v0 ^ rs[0]
+			outs[1] = v1 ^ rs[1]
+			outs[16] = v2 ^ rs[16]
+			outs[17] = v3 ^ rs[17]
+			outs[32] = v4 ^ rs[32]
+			outs[33] = v5 ^ rs[33]
+			outs[48] = v6 ^ rs[48]
+			outs[49] = v7 ^ rs[49]
+			outs[64] = v8 ^ rs[64]
+			outs[65] = v9 ^ rs[65]
+			outs[80] = v10 ^ rs[80]
+			outs[81] = v11 ^ rs[81]
+			outs[96] = v12 ^ rs[96]
+			outs[97] = v13 ^ rs[97]
+			outs[112] = v14 ^ rs[112]
+			outs[113] = v15 ^ rs[113]
+		}
 	}
 }

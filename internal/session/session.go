@@ -118,8 +118,7 @@ func (m *Manager) active(r *http.Request) (*Current, error) {
 	if !ok {
 		return nil, nil
 	}
-	ctx := r.Context()
-	bs, err := m.store.BrowserSessions().Lookup(ctx, id)
+	bs, u, err := m.store.BrowserSessions().LookupWithUser(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -128,13 +127,6 @@ func (m *Manager) active(r *http.Request) (*Current, error) {
 	}
 	if !bs.Active() {
 		return nil, nil
-	}
-	u, err := m.store.Users().Lookup(ctx, bs.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("session: loading user: %w", err)
 	}
 	return &Current{Session: bs, User: u}, nil
 }

@@ -31,6 +31,9 @@ type AuthorizationGrantRepository interface {
 	// Add stores a new grant, assigning ID and CreatedAt.
 	Add(ctx context.Context, g *domain.AuthorizationGrant) error
 	Lookup(ctx context.Context, id domain.ID) (*domain.AuthorizationGrant, error)
+	// LookupWithClient is Lookup that also returns the grant's client, in
+	// one round trip (the consent screen needs both).
+	LookupWithClient(ctx context.Context, id domain.ID) (*domain.AuthorizationGrant, *domain.Client, error)
 	FindByCode(ctx context.Context, code string) (*domain.AuthorizationGrant, error)
 	Fulfill(ctx context.Context, g *domain.AuthorizationGrant, browserSessionID domain.ID) error
 	Exchange(ctx context.Context, g *domain.AuthorizationGrant, sessionID domain.ID) error
@@ -64,6 +67,11 @@ type DeviceCodeGrantRepository interface {
 type SessionRepository interface {
 	// Add stores a new session, assigning ID and CreatedAt.
 	Add(ctx context.Context, s *domain.Session) error
+	// AddWithTokens stores a new session (as Add) with its access token
+	// and, unless refresh is empty, a refresh token tied to that access
+	// token, all or nothing (one statement on PostgreSQL). rt is nil when
+	// refresh is empty.
+	AddWithTokens(ctx context.Context, s *domain.Session, access string, expiresAt *time.Time, refresh string) (at *domain.AccessToken, rt *domain.RefreshToken, err error)
 	Lookup(ctx context.Context, id domain.ID) (*domain.Session, error)
 	// Finish ends the session; ErrConflict if already finished.
 	Finish(ctx context.Context, s *domain.Session) error

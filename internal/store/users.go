@@ -61,6 +61,13 @@ type UserEmailRepository interface {
 type BrowserSessionRepository interface {
 	Add(ctx context.Context, userID domain.ID, userAgent string) (*domain.BrowserSession, error)
 	Lookup(ctx context.Context, id domain.ID) (*domain.BrowserSession, error)
+	// LookupWithUser is Lookup that also returns the session's user, in one
+	// round trip (every page behind a login asks for both).
+	LookupWithUser(ctx context.Context, id domain.ID) (*domain.BrowserSession, *domain.User, error)
+	// LookupForToken is LookupWithUser that also returns the time of the
+	// session's newest authentication (nil if none), the ID token's
+	// auth_time: one round trip for every token a browser session approves.
+	LookupForToken(ctx context.Context, id domain.ID) (*domain.BrowserSession, *domain.User, *time.Time, error)
 	// Finish ends the session; ErrConflict if it was already finished.
 	Finish(ctx context.Context, s *domain.BrowserSession) error
 	// FinishAllForUser ends every active session of the user.

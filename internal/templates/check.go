@@ -17,10 +17,14 @@ type Rendered struct {
 func (t *Templates) RenderSamples() ([]Rendered, error) {
 	var out []Rendered
 	for _, p := range registry {
+		set, err := t.sampleSet(p.name)
+		if err != nil {
+			return nil, err
+		}
 		for i, sample := range p.samples() {
-			html, err := t.Render(p.name, sample)
+			html, err := execute(set, p.name, sample)
 			if err != nil {
-				return nil, fmt.Errorf("sample %d: %w", i, err)
+				return nil, fmt.Errorf("sample %d: templates: %s: %w", i, p.name, err)
 			}
 			out = append(out, Rendered{Name: p.name, Sample: i, HTML: html})
 		}

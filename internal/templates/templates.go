@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 )
 
@@ -31,18 +32,47 @@ var embedded embed.FS
 // account.html is the frame of the account sections.
 var layoutFiles = []string{"base.html", "components.html", "account.html"}
 
-// Templates holds the parsed template sets, one per page. It is safe for
+// Templates holds the template sets, one per page. It is safe for
 // concurrent use, including Reload while pages are being rendered.
 type Templates struct {
 	overrideDir string
-	sets        atomic.Pointer[map[string]*template.Template]
+	sets        atomic.Pointer[map[string]*pageSet]
 	emails      atomic.Pointer[map[string]*emailSet] // see emails.go
 }
 
-// Load parses the embedded templates, each replaced by the file of the same
-// name in overrideDir when there is one. An empty or missing overrideDir
-// means the embedded templates only. With an override directory every page
-// is rendered once with its samples so that mistakes surface now, not on
+// pageSet is one page's template set, parsed when first rendered: each set
+// repeats the layouts' parse trees (~150 kB a page, ~7 MB for all), and an
+// idle server has rendered few pages or none.
+type pageSet struct {
+	once sync.Once
+	src  source
+	name string
+	set  *template.Template
+	err  error
+}
+
+func (p *pageSet) get() (*template.Template, error) {
+	p.once.Do(func() { p.set, p.err = parsePage(p.src, p.name) })
+	return p.set, p.err
+}
+
+// sampleSet is the set to render name's samples with, for checks and the
+// security policy's styles: a set parsed for the purpose and dropped
+// after, so that rendering every sample at start-up does not keep every
+// page parsed. Override sets are parsed already (see Reload).
+func (t *Templates) sampleSet(name string) (*template.Template, error) {
+	p := (*t.sets.Load())[name]
+	if p.src.dir != "" {
+		return p.get()
+	}
+	return parsePage(p.src, name)
+}
+
+// Load prepares the embedded templates, each replaced by the file of the
+// same name in overrideDir when there is one. An empty or missing
+// overrideDir means the embedded templates only, each page parsed when
+// first rendered. With an override directory every page is parsed and
+// rendered once with its samples now, so that mistakes surface now, not on
 // the first request.
 func Load(overrideDir string) (*Templates, error) {
 	t := &Templates{overrideDir: overrideDir}
@@ -59,11 +89,16 @@ func (t *Templates) Reload() error {
 	if err != nil {
 		return err
 	}
-	sets := make(map[string]*template.Template, len(registry))
+	sets := make(map[string]*pageSet, len(registry))
 	for _, p := range registry {
-		set, err := parsePage(src, p.name)
-		if err != nil {
-			return err
+		set := &pageSet{src: src, name: p.name}
+		// Embedded files cannot change, and the tests render every page
+		// of them; an override directory is read now, as Reload promises,
+		// and checked.
+		if src.dir != "" {
+			if _, err := set.get(); err != nil {
+				return err
+			}
 		}
 		sets[p.name] = set
 	}
@@ -75,7 +110,7 @@ func (t *Templates) Reload() error {
 			break
 		}
 		for i, sample := range p.samples() {
-			if _, err := execute(sets[p.name], p.name, sample); err != nil {
+			if _, err := execute(sets[p.name].set, p.name, sample); err != nil {
 				return fmt.Errorf("templates: %s (sample %d): %w", src.origin(p.name), i, err)
 			}
 		}
@@ -120,7 +155,10 @@ func (t *Templates) Render(name string, data any) ([]byte, error) {
 	if typ := reflect.TypeOf(data); typ != spec.typ && typ != reflect.PointerTo(spec.typ) {
 		return nil, fmt.Errorf("templates: %s renders %s, got %T", name, spec.typ, data)
 	}
-	set := (*t.sets.Load())[name]
+	set, err := (*t.sets.Load())[name].get()
+	if err != nil {
+		return nil, err
+	}
 	out, err := execute(set, name, data)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %s: %w", name, err)

@@ -12,11 +12,13 @@ package tokencache
 
 import (
 	"crypto/sha256"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"mas/internal/clock"
+	"mas/internal/domain"
 	"mas/internal/store"
 )
 
@@ -44,11 +46,34 @@ type Options struct {
 	MaxAge     time.Duration
 }
 
+// maxRefs is the most objects an entry may depend on (a personal token's:
+// token, session, actor and owner). Put refuses entries with more.
+const maxRefs = 4
+
+// refKey is a Ref as the cache keeps it: without the kind's string, so
+// that the index holds no pointer for the garbage collector to follow
+// (100,000 entries depend on 300,000 objects).
+type refKey struct {
+	id   domain.ID
+	kind uint8
+}
+
+// entry is one cached token. Times are Unix nanoseconds, again to keep
+// pointers out.
 type entry[V any] struct {
 	value    V
-	expires  time.Time // zero: the token does not expire
-	inserted time.Time
-	refs     []Ref
+	expires  int64 // 0: the token does not expire
+	inserted int64
+	refs     [maxRefs]refKey
+	nrefs    uint8
+}
+
+// slot lists the entries that depend on one object: nearly always one (a
+// token's, a session's), so it is kept inline; the others (a user's many
+// tokens) go to the overflow map.
+type slot struct {
+	first Key
+	more  bool
 }
 
 // Cache maps tokens to the facts V introspection needs. The zero value is
@@ -60,10 +85,12 @@ type Cache[V any] struct {
 	maxAge     time.Duration
 	unsub      func()
 
-	mu      sync.RWMutex
-	entries map[Key]*entry[V]
-	index   map[Ref]map[Key]struct{}
-	gen     uint64 // bumped by every invalidation and purge
+	mu       sync.RWMutex
+	entries  map[Key]*entry[V]
+	index    map[refKey]slot
+	overflow map[refKey]map[Key]struct{}
+	kinds    map[store.InvalidationKind]uint8 // numbers of the kinds seen, from 1
+	gen      uint64                           // bumped by every invalidation and purge
 	// stale is set when the feed was seen not fresh: invalidations may
 	// have been missed, so everything is dropped once it is fresh again.
 	stale atomic.Bool
@@ -85,7 +112,9 @@ func New[V any](feed store.InvalidationFeed, clk clock.Clock, opts Options) *Cac
 		maxEntries: opts.MaxEntries,
 		maxAge:     opts.MaxAge,
 		entries:    make(map[Key]*entry[V]),
-		index:      make(map[Ref]map[Key]struct{}),
+		index:      make(map[refKey]slot),
+		overflow:   make(map[refKey]map[Key]struct{}),
+		kinds:      make(map[store.InvalidationKind]uint8),
 	}
 	c.unsub = feed.Subscribe(c.invalidate)
 	return c
@@ -133,8 +162,8 @@ func (c *Cache[V]) Get(k Key) (v V, ok bool) {
 		c.misses.Add(1)
 		return v, false
 	}
-	now := c.clock.Now()
-	if (!e.expires.IsZero() && !now.Before(e.expires)) || now.Sub(e.inserted) >= c.maxAge {
+	now := c.clock.Now().UnixNano()
+	if (e.expires != 0 && now >= e.expires) || now-e.inserted >= int64(c.maxAge) {
 		c.mu.Lock()
 		if c.entries[k] == e {
 			c.removeLocked(k, e)
@@ -154,6 +183,11 @@ type Generation struct {
 	ok bool
 }
 
+// Valid reports whether a Put with g may insert at all (the cache was in
+// use and fresh when g was taken), so that a caller can skip preparing a
+// value that would be refused.
+func (g Generation) Valid() bool { return g.ok }
+
 // Generation returns the current generation.
 func (c *Cache[V]) Generation() Generation {
 	if c == nil || !c.fresh() {
@@ -168,17 +202,28 @@ func (c *Cache[V]) Generation() Generation {
 // age), unless an invalidation happened since g was taken. refs are the
 // objects whose invalidation must drop it.
 func (c *Cache[V]) Put(g Generation, k Key, v V, expires time.Time, refs ...Ref) {
-	if c == nil || !g.ok || !c.feed.Fresh() {
+	if c == nil || !g.ok || !c.feed.Fresh() || len(refs) > maxRefs {
 		return
 	}
 	now := c.clock.Now()
 	if !expires.IsZero() && !now.Before(expires) {
 		return
 	}
+	e := &entry[V]{value: v, inserted: now.UnixNano(), nrefs: uint8(len(refs))}
+	if !expires.IsZero() && expires.Before(maxNanos) {
+		e.expires = expires.UnixNano()
+	} // else only the maximum age bounds it
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != g.n {
 		return
+	}
+	for i, r := range refs {
+		rk, ok := c.refKeyOf(r, true)
+		if !ok {
+			return // more kinds than a byte numbers: never cached
+		}
+		e.refs[i] = rk
 	}
 	if old := c.entries[k]; old != nil {
 		c.removeLocked(k, old)
@@ -192,15 +237,72 @@ func (c *Cache[V]) Put(g Generation, k Key, v V, expires time.Time, refs ...Ref)
 			break
 		}
 	}
-	c.entries[k] = &entry[V]{value: v, expires: expires, inserted: now, refs: refs}
-	for _, r := range refs {
-		keys := c.index[r]
-		if keys == nil {
-			keys = make(map[Key]struct{}, 1)
-			c.index[r] = keys
-		}
-		keys[k] = struct{}{}
+	c.entries[k] = e
+	for _, rk := range e.refs[:e.nrefs] {
+		c.indexLocked(rk, k)
 	}
+}
+
+// maxNanos is the last instant Unix nanoseconds can hold.
+var maxNanos = time.Unix(0, math.MaxInt64)
+
+// refKeyOf numbers r's kind; add allows a new number (under the write
+// lock).
+func (c *Cache[V]) refKeyOf(r Ref, add bool) (refKey, bool) {
+	n, ok := c.kinds[r.Kind]
+	if !ok {
+		if !add || len(c.kinds) >= math.MaxUint8 {
+			return refKey{}, false
+		}
+		n = uint8(len(c.kinds) + 1)
+		c.kinds[r.Kind] = n
+	}
+	return refKey{id: r.ID, kind: n}, true
+}
+
+// indexLocked records that k depends on rk.
+func (c *Cache[V]) indexLocked(rk refKey, k Key) {
+	s, ok := c.index[rk]
+	switch {
+	case !ok:
+		c.index[rk] = slot{first: k}
+	case s.first == k:
+	default:
+		more := c.overflow[rk]
+		if more == nil {
+			more = make(map[Key]struct{}, 1)
+			c.overflow[rk] = more
+			c.index[rk] = slot{first: s.first, more: true}
+		}
+		more[k] = struct{}{}
+	}
+}
+
+// unindexLocked forgets that k depends on rk.
+func (c *Cache[V]) unindexLocked(rk refKey, k Key) {
+	s, ok := c.index[rk]
+	if !ok {
+		return
+	}
+	more := c.overflow[rk]
+	if s.first == k {
+		if len(more) == 0 {
+			delete(c.index, rk)
+			return
+		}
+		for next := range more {
+			s.first = next
+			delete(more, next)
+			break
+		}
+	} else {
+		delete(more, k)
+	}
+	if s.more && len(more) == 0 {
+		delete(c.overflow, rk)
+		s.more = false
+	}
+	c.index[rk] = s
 }
 
 // invalidate is the feed subscriber: it drops every entry that depends on
@@ -214,12 +316,24 @@ func (c *Cache[V]) invalidate(inv store.Invalidation) {
 		return
 	}
 	c.gen++
-	for k := range c.index[inv] {
+	rk, ok := c.refKeyOf(inv, false)
+	if !ok {
+		return // a kind no entry depends on
+	}
+	s, ok := c.index[rk]
+	if !ok {
+		return
+	}
+	keys := make([]Key, 0, 1+len(c.overflow[rk]))
+	keys = append(keys, s.first)
+	for k := range c.overflow[rk] {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
 		if e := c.entries[k]; e != nil {
 			c.removeLocked(k, e)
 		}
 	}
-	delete(c.index, inv)
 }
 
 func (c *Cache[V]) purge() {
@@ -232,17 +346,13 @@ func (c *Cache[V]) clearLocked() {
 	c.gen++
 	clear(c.entries)
 	clear(c.index)
+	clear(c.overflow)
 }
 
 func (c *Cache[V]) removeLocked(k Key, e *entry[V]) {
 	delete(c.entries, k)
-	for _, r := range e.refs {
-		if keys := c.index[r]; keys != nil {
-			delete(keys, k)
-			if len(keys) == 0 {
-				delete(c.index, r)
-			}
-		}
+	for _, rk := range e.refs[:e.nrefs] {
+		c.unindexLocked(rk, k)
 	}
 }
 

@@ -145,9 +145,35 @@ func TestSizeBound(t *testing.T) {
 	}
 	e.wantHit("mat_5") // the newest is never the victim
 	// The index forgets evicted entries.
-	if n := len(e.c.index[Ref{Kind: store.InvalidateUser, ID: u}]); n != 3 {
+	if n := e.c.indexed(Ref{Kind: store.InvalidateUser, ID: u}); n != 3 {
 		t.Fatalf("index holds %d keys", n)
 	}
+	// And the slot of an object left with one entry holds it inline.
+	for _, tok := range []string{"mat_1", "mat_2", "mat_3"} {
+		e.c.purge()
+		e.put(tok, time.Time{}, Ref{Kind: store.InvalidateUser, ID: u})
+	}
+	if n := e.c.indexed(Ref{Kind: store.InvalidateUser, ID: u}); n != 1 || len(e.c.overflow) != 0 {
+		t.Fatalf("index holds %d keys, overflow %d", n, len(e.c.overflow))
+	}
+}
+
+// indexed is how many entries the index lists under r.
+func (c *Cache[V]) indexed(r Ref) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	rk, ok := c.refKeyOf(r, false)
+	if !ok {
+		return 0
+	}
+	s, ok := c.index[rk]
+	if !ok {
+		return 0
+	}
+	if len(c.overflow[rk]) > 0 != s.more {
+		panic("slot and overflow disagree")
+	}
+	return 1 + len(c.overflow[rk])
 }
 
 // TestEveryInvalidationKind: each kind drops exactly the entries that

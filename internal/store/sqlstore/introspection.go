@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 
 	"mas/internal/domain"
 )
@@ -142,53 +141,9 @@ func (a personalAccessTokenRepo) FindForIntrospection(ctx context.Context, sum [
 	return t, s, actor, owner(), nil
 }
 
-// SQLite spends about as long parsing and planning the joins above as
-// running them, and database/sql prepares every query afresh. The
-// introspection queries are therefore prepared once per store and reused
-// (database/sql prepares them again on each pooled connection as needed).
-// PostgreSQL is left alone: pgx already caches statements per connection.
-type preparedStmts struct {
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
-}
-
-// introspectionRow runs one of the introspection queries, through a
-// prepared statement when that helps.
+// introspectionRow runs one of the introspection queries. On SQLite r.q
+// runs it through the store's statement cache (stmtcache.go): parsing and
+// planning these joins costs about as much as running them.
 func (r repos) introspectionRow(ctx context.Context, query string, arg any) *sql.Row {
-	if r.tx == nil && r.s.opts.Dialect == SQLite {
-		if stmt := r.s.prepared.get(ctx, r.s.opts.DB, query); stmt != nil {
-			return stmt.QueryRowContext(ctx, arg)
-		}
-	}
 	return r.q.QueryRowContext(ctx, query, arg)
-}
-
-// get returns query prepared on db, or nil if it cannot be prepared (the
-// caller then runs it unprepared, and the error, if it persists, surfaces
-// there).
-func (p *preparedStmts) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if stmt, ok := p.stmts[query]; ok {
-		return stmt
-	}
-	stmt, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	if p.stmts == nil {
-		p.stmts = map[string]*sql.Stmt{}
-	}
-	p.stmts[query] = stmt
-	return stmt
-}
-
-// close releases the prepared statements.
-func (p *preparedStmts) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, stmt := range p.stmts {
-		stmt.Close()
-	}
-	p.stmts = nil
 }

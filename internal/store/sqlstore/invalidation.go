@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mas/internal/store"
@@ -14,15 +15,27 @@ import (
 // until every other process that follows the feed (invalidation_follow.go)
 // has applied the row, or has certainly stopped being Fresh.
 
-// Timing of the feed. A follower is Fresh while its last successful
-// catch-up started less than feedLease ago; a writer waits at most
-// feedLease+feedMargin for the laggards, after which they cannot be Fresh.
+// Timing of the feed. A follower is Fresh while its last counted catch-up
+// (a read of the table, nothing else) started less than feedLease ago; a
+// writer waits at most feedLease+feedMargin for the laggards, after which
+// they cannot be Fresh. Heartbeats (which also acknowledge what was
+// applied) are written by a goroutine of their own: a write that queues
+// behind other writers (SQLite has one at a time) or a busy CPU delays an
+// acknowledgement, not the lease.
 const (
 	feedLease = time.Second
-	// feedMargin covers the time a follower's acknowledgement takes to
-	// reach the table after its catch-up began, and the age a heartbeat
-	// reaches between two (feedBeat plus a poll).
+	// feedMargin covers the time between a writer's commit and the start
+	// of its wait, and the difference between this process's clock and
+	// the database's.
 	feedMargin = 400 * time.Millisecond
+	// feedLive is how long after its last heartbeat a follower is still
+	// waited for. A catch-up counts only if a heartbeat written at most
+	// feedLive-feedLease-feedMargin before it began had been committed:
+	// a writer that passed the follower over (heartbeat older than
+	// feedLive) then committed after any catch-up that could still make
+	// it Fresh, so the follower reads the writer's row before it is Fresh
+	// again.
+	feedLive = 5 * time.Second
 	// feedPoll is how often a follower looks for new rows when no
 	// notification wakes it. On SQLite nothing does, and a writer in
 	// another process waits for the next poll, so it polls more often: a
@@ -30,7 +43,9 @@ const (
 	feedPoll       = 100 * time.Millisecond
 	feedPollSQLite = 20 * time.Millisecond
 	// feedBeat is how often a follower with nothing new to acknowledge
-	// still writes its heartbeat.
+	// still writes its heartbeat: well within the feedLive-feedLease-
+	// feedMargin a catch-up needs, so that missing a few beats costs
+	// nothing.
 	feedBeat = 200 * time.Millisecond
 	// feedRetention is how long rows are kept: a follower that falls
 	// further behind is not Fresh anyway, and starts over with
@@ -41,6 +56,13 @@ const (
 	feedStaleFollower = time.Minute
 )
 
+// feedEpoch is the origin of the monotonic instants the feed keeps in
+// atomics (nanoseconds since it, never zero once set).
+var feedEpoch = time.Now()
+
+// monoNow is the monotonic clock as nanoseconds since feedEpoch.
+func monoNow() int64 { return int64(time.Since(feedEpoch)) }
+
 // feed is a Store's store.InvalidationFeed.
 type feed struct {
 	s *Store
@@ -49,10 +71,10 @@ type feed struct {
 	subs   map[int]func(store.Invalidation)
 	nextID int
 
-	// lastOK is when the follower's last successful catch-up started
-	// (monotonic); zero while not following or after a failure.
-	freshMu sync.Mutex
-	lastOK  time.Time
+	// lastOK is when the follower's last counted catch-up started
+	// (monoNow); zero while not following or after a failure. An atomic:
+	// every cache hit reads it.
+	lastOK atomic.Int64
 
 	follow *follower // nil while not following
 }
@@ -78,24 +100,15 @@ func (f *feed) Subscribe(fn func(store.Invalidation)) func() {
 }
 
 func (f *feed) Fresh() bool {
-	f.freshMu.Lock()
-	defer f.freshMu.Unlock()
-	return !f.lastOK.IsZero() && time.Since(f.lastOK) < feedLease
+	ok := f.lastOK.Load()
+	return ok != 0 && monoNow()-ok < int64(feedLease)
 }
 
-// setFresh records a successful catch-up that started at start.
-func (f *feed) setFresh(start time.Time) {
-	f.freshMu.Lock()
-	f.lastOK = start
-	f.freshMu.Unlock()
-}
+// setFresh records a counted catch-up that started at start (monoNow).
+func (f *feed) setFresh(start int64) { f.lastOK.Store(max(start, 1)) }
 
 // setStale makes the feed stop being fresh at once.
-func (f *feed) setStale() {
-	f.freshMu.Lock()
-	f.lastOK = time.Time{}
-	f.freshMu.Unlock()
-}
+func (f *feed) setStale() { f.lastOK.Store(0) }
 
 // deliver calls every subscriber with each invalidation.
 func (f *feed) deliver(list []store.Invalidation) {

@@ -85,11 +85,11 @@ func (f *feed) committed(inv *txInvalidations) {
 
 // waitFollowers returns once every other live follower has applied seq,
 // or after feedLease+feedMargin, when those that have not can no longer be
-// Fresh: a catch-up that started after the commit would have read the row
-// and acknowledged it. A follower whose heartbeat is older than the lease
-// is not Fresh either (the heartbeat is written after its catch-up
-// starts), so a dead one costs nothing. On a database error it waits the
-// whole bound, which is always safe.
+// Fresh: a catch-up that started after the commit would have read the row.
+// A follower whose heartbeat is older than feedLive cannot be Fresh either
+// until it has read past the row (see feedLive), so a dead one costs
+// nothing. On a database error it waits the whole bound, which is always
+// safe.
 func (f *feed) waitFollowers(seq int64) {
 	deadline := time.Now().Add(feedLease + feedMargin)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -97,7 +97,7 @@ func (f *feed) waitFollowers(seq int64) {
 	self := f.followerID()
 	query := `SELECT COUNT(*) FROM cache_followers
 		WHERE follower_id <> $1 AND applied_seq < $2 AND heartbeat_at > ` + f.s.dbNowMicros() + ` - $3`
-	window := (feedLease + feedMargin).Microseconds()
+	window := feedLive.Microseconds()
 	pause := time.Millisecond
 	for {
 		var laggards int

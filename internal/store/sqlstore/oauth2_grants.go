@@ -64,6 +64,20 @@ func (a authorizationGrantRepo) Lookup(ctx context.Context, grantID domain.ID) (
 		FROM oauth2_authorization_grants WHERE oauth2_authorization_grant_id = $1`, idv(grantID))
 }
 
+var authorizationGrantWithClientQuery = `SELECT ` + qualify("g", authorizationGrantColumns) + `, ` + qualify("c", clientColumns) + `
+	FROM oauth2_authorization_grants g JOIN oauth2_clients c ON c.oauth2_client_id = g.oauth2_client_id
+	WHERE g.oauth2_authorization_grant_id = $1`
+
+func (a authorizationGrantRepo) LookupWithClient(ctx context.Context, grantID domain.ID) (*domain.AuthorizationGrant, *domain.Client, error) {
+	var c targets
+	g, _ := scanAuthorizationGrant(&c)
+	cl, _ := scanClient(&c)
+	if err := a.r.q.QueryRowContext(ctx, authorizationGrantWithClientQuery, idv(grantID)).Scan(c.dst...); err != nil {
+		return nil, nil, a.r.mapErr(err)
+	}
+	return g, cl, nil
+}
+
 func (a authorizationGrantRepo) FindByCode(ctx context.Context, code string) (*domain.AuthorizationGrant, error) {
 	return queryOne(ctx, a.r, scanAuthorizationGrant, `SELECT `+authorizationGrantColumns+`
 		FROM oauth2_authorization_grants WHERE authorization_code = $1`, code)

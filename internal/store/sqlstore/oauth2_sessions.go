@@ -23,7 +23,20 @@ func scanSession(row interface{ Scan(...any) error }) (*domain.Session, error) {
 	return s, err
 }
 
+const insertSessionQuery = `INSERT INTO oauth2_sessions (` + sessionColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
 func (o sessionRepo) Add(ctx context.Context, s *domain.Session) error {
+	_, err := o.r.exec(ctx, insertSessionQuery, o.newSession(s)...)
+	if err != nil {
+		return fmt.Errorf("add oauth2 session: %w", err)
+	}
+	return nil
+}
+
+// newSession assigns s its ID and CreatedAt, and returns the values of
+// insertSessionQuery.
+func (o sessionRepo) newSession(s *domain.Session) []any {
 	now := o.r.now()
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = now
@@ -32,14 +45,8 @@ func (o sessionRepo) Add(ctx context.Context, s *domain.Session) error {
 	if s.ID == domain.ZeroID {
 		s.ID = o.r.newID(now)
 	}
-	_, err := o.r.exec(ctx, `INSERT INTO oauth2_sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		idv(s.ID), idv(s.ClientID), idp(s.UserID), idp(s.BrowserSessionID), scopeValue(s.Scope),
-		o.r.t(s.CreatedAt), o.r.tp(s.FinishedAt), strp(s.UserAgent), o.r.tp(s.LastActiveAt), strp(s.LastActiveIP), strp(s.HumanName))
-	if err != nil {
-		return fmt.Errorf("add oauth2 session: %w", err)
-	}
-	return nil
+	return []any{idv(s.ID), idv(s.ClientID), idp(s.UserID), idp(s.BrowserSessionID), scopeValue(s.Scope),
+		o.r.t(s.CreatedAt), o.r.tp(s.FinishedAt), strp(s.UserAgent), o.r.tp(s.LastActiveAt), strp(s.LastActiveIP), strp(s.HumanName)}
 }
 
 func (o sessionRepo) Lookup(ctx context.Context, sessionID domain.ID) (*domain.Session, error) {

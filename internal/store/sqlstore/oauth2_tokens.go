@@ -22,6 +22,16 @@ func scanAccessToken(row interface{ Scan(...any) error }) (*domain.AccessToken, 
 }
 
 func (a accessTokenRepo) Add(ctx context.Context, sessionID domain.ID, token string, expiresAt *time.Time) (*domain.AccessToken, error) {
+	t := a.newToken(sessionID, token, expiresAt)
+	_, err := a.r.exec(ctx, `INSERT INTO oauth2_access_tokens (oauth2_access_token_id, oauth2_session_id, access_token, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, a.args(t)...)
+	if err != nil {
+		return nil, fmt.Errorf("add oauth2 access token: %w", err)
+	}
+	return t, nil
+}
+
+func (a accessTokenRepo) newToken(sessionID domain.ID, token string, expiresAt *time.Time) *domain.AccessToken {
 	now := a.r.now()
 	t := &domain.AccessToken{ID: a.r.newID(now), SessionID: sessionID, Token: token, CreatedAt: now}
 	if expiresAt != nil {
@@ -30,12 +40,12 @@ func (a accessTokenRepo) Add(ctx context.Context, sessionID domain.ID, token str
 		exp := expiresAt.UTC().Truncate(time.Microsecond)
 		t.ExpiresAt = &exp
 	}
-	_, err := a.r.exec(ctx, `INSERT INTO oauth2_access_tokens (oauth2_access_token_id, oauth2_session_id, access_token, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, idv(t.ID), idv(sessionID), token, a.r.t(now), a.r.tp(t.ExpiresAt))
-	if err != nil {
-		return nil, fmt.Errorf("add oauth2 access token: %w", err)
-	}
-	return t, nil
+	return t
+}
+
+// args are the values of the INSERT's columns, in order.
+func (a accessTokenRepo) args(t *domain.AccessToken) []any {
+	return []any{idv(t.ID), idv(t.SessionID), t.Token, a.r.t(t.CreatedAt), a.r.tp(t.ExpiresAt)}
 }
 
 func (a accessTokenRepo) Lookup(ctx context.Context, tokenID domain.ID) (*domain.AccessToken, error) {
@@ -119,18 +129,28 @@ func scanRefreshToken(row interface{ Scan(...any) error }) (*domain.RefreshToken
 }
 
 func (f refreshTokenRepo) Add(ctx context.Context, sessionID domain.ID, accessTokenID *domain.ID, token string) (*domain.RefreshToken, error) {
+	t := f.newToken(sessionID, accessTokenID, token)
+	_, err := f.r.exec(ctx, `INSERT INTO oauth2_refresh_tokens (oauth2_refresh_token_id, oauth2_session_id, oauth2_access_token_id, refresh_token, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, f.args(t)...)
+	if err != nil {
+		return nil, fmt.Errorf("add oauth2 refresh token: %w", err)
+	}
+	return t, nil
+}
+
+func (f refreshTokenRepo) newToken(sessionID domain.ID, accessTokenID *domain.ID, token string) *domain.RefreshToken {
 	now := f.r.now()
 	t := &domain.RefreshToken{ID: f.r.newID(now), SessionID: sessionID, Token: token, CreatedAt: now}
 	if accessTokenID != nil {
 		at := *accessTokenID
 		t.AccessTokenID = &at
 	}
-	_, err := f.r.exec(ctx, `INSERT INTO oauth2_refresh_tokens (oauth2_refresh_token_id, oauth2_session_id, oauth2_access_token_id, refresh_token, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, idv(t.ID), idv(sessionID), idp(t.AccessTokenID), token, f.r.t(now))
-	if err != nil {
-		return nil, fmt.Errorf("add oauth2 refresh token: %w", err)
-	}
-	return t, nil
+	return t
+}
+
+// args are the values of the INSERT's columns, in order.
+func (f refreshTokenRepo) args(t *domain.RefreshToken) []any {
+	return []any{idv(t.ID), idv(t.SessionID), idp(t.AccessTokenID), t.Token, f.r.t(t.CreatedAt)}
 }
 
 func (f refreshTokenRepo) Lookup(ctx context.Context, tokenID domain.ID) (*domain.RefreshToken, error) {

@@ -51,9 +51,9 @@ type Options struct {
 
 // Store implements store.Store.
 type Store struct {
-	opts     Options
-	prepared preparedStmts
-	feed     *feed
+	opts  Options
+	stmts *stmtCache // nil on PostgreSQL
+	feed  *feed
 	repos
 }
 
@@ -64,6 +64,10 @@ func New(opts Options) *Store {
 	s := &Store{opts: opts}
 	s.feed = newFeed(s)
 	s.repos = repos{s: s, q: opts.DB}
+	if opts.Dialect == SQLite {
+		s.stmts = newStmtCache(opts.DB, stmtCacheSize)
+		s.repos.q = cachedDB{s.stmts}
+	}
 	return s
 }
 
@@ -85,7 +89,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases prepared statements and closes the pool.
 func (s *Store) Close() error {
 	s.feed.stopFollowing()
-	s.prepared.close()
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	return s.opts.DB.Close()
 }
 
@@ -101,7 +107,11 @@ func (s *Store) begin(ctx context.Context) (*tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &tx{repos: repos{s: s, q: sqlTx, tx: sqlTx, inv: &txInvalidations{}}, sqlTx: sqlTx}, nil
+	var q querier = sqlTx
+	if s.stmts != nil {
+		q = cachedTx{s.stmts, sqlTx}
+	}
+	return &tx{repos: repos{s: s, q: q, tx: sqlTx, inv: &txInvalidations{}}, sqlTx: sqlTx}, nil
 }
 
 type tx struct {

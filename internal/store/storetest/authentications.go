@@ -15,6 +15,7 @@ func init() {
 		test{"SameMillisecond", testAuthenticationSameMillisecond},
 		test{"ExactlyOneProof", testAuthenticationExactlyOneProof},
 		test{"PerSession", testAuthenticationPerSession},
+		test{"LookupForToken", testAuthenticationLookupForToken},
 	)
 }
 
@@ -102,4 +103,35 @@ func testAuthenticationPerSession(t *testing.T, h *H) {
 	onB := mustGet[*domain.Authentication](t)(h.S.BrowserSessions().Authenticate(ctx, b.ID, &pw.ID, nil))
 	sameAuthentication(t, mustGet[*domain.Authentication](t)(h.S.BrowserSessions().LastAuthentication(ctx, a.ID)), onA)
 	sameAuthentication(t, mustGet[*domain.Authentication](t)(h.S.BrowserSessions().LastAuthentication(ctx, b.ID)), onB)
+}
+
+// testAuthenticationLookupForToken checks the session, its user and the
+// newest authentication's time read in one query, and that another
+// session's authentications do not count.
+func testAuthenticationLookupForToken(t *testing.T, h *H) {
+	ctx := context.Background()
+	u := newUser(t, h, "alice")
+	pw := mustGet[*domain.Password](t)(h.S.Passwords().Add(ctx, u.ID, "$argon2id$x", 1, nil))
+	bs := mustGet[*domain.BrowserSession](t)(h.S.BrowserSessions().Add(ctx, u.ID, "Mozilla/5.0"))
+	other := mustGet[*domain.BrowserSession](t)(h.S.BrowserSessions().Add(ctx, u.ID, ""))
+
+	got, owner, authTime, err := h.S.BrowserSessions().LookupForToken(ctx, bs.ID)
+	must(t, err)
+	if got.ID != bs.ID || got.UserAgent != "Mozilla/5.0" || owner.ID != u.ID || owner.Username != "alice" || authTime != nil {
+		t.Fatalf("lookup for token = %+v, %+v, %v", got, owner, authTime)
+	}
+
+	h.Clock.Advance(time.Second)
+	mustGet[*domain.Authentication](t)(h.S.BrowserSessions().Authenticate(ctx, bs.ID, &pw.ID, nil))
+	h.Clock.Advance(time.Minute)
+	second := mustGet[*domain.Authentication](t)(h.S.BrowserSessions().Authenticate(ctx, bs.ID, &pw.ID, nil))
+	h.Clock.Advance(time.Minute)
+	mustGet[*domain.Authentication](t)(h.S.BrowserSessions().Authenticate(ctx, other.ID, &pw.ID, nil))
+
+	_, _, authTime, err = h.S.BrowserSessions().LookupForToken(ctx, bs.ID)
+	must(t, err)
+	sameTimePtr(t, "auth time", authTime, &second.CreatedAt)
+
+	_, _, _, err = h.S.BrowserSessions().LookupForToken(ctx, u.ID) // no session has that ID
+	wantErr(t, err, store.ErrNotFound)
 }

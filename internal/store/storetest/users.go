@@ -143,6 +143,15 @@ func testBrowserSessionLifecycle(t *testing.T, h *H) {
 		t.Fatalf("lookup = %+v", got)
 	}
 	sameTimePtr(t, "last_active_at", got.LastActiveAt, ptr(h.Clock.Now()))
+	withUser, owner, err := h.S.BrowserSessions().LookupWithUser(ctx, s.ID)
+	must(t, err)
+	if withUser.ID != s.ID || withUser.UserAgent != "Mozilla/5.0" || withUser.LastActiveIP != "192.0.2.1" ||
+		owner.ID != u.ID || owner.Username != "alice" {
+		t.Fatalf("lookup with user = %+v, %+v", withUser, owner)
+	}
+	sameTimePtr(t, "last_active_at with user", withUser.LastActiveAt, got.LastActiveAt)
+	_, _, err = h.S.BrowserSessions().LookupWithUser(ctx, u.ID) // no session has that ID
+	wantErr(t, err, store.ErrNotFound)
 	must(t, h.S.BrowserSessions().Finish(ctx, got))
 	wantErr(t, h.S.BrowserSessions().Finish(ctx, got), domain.ErrInvalidTransition)
 	// A stale copy that still believes the session is active loses the race.
