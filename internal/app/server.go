@@ -108,9 +108,10 @@ func (a *App) StartServer(ctx context.Context, opts ServerOptions) (*Server, err
 		}
 		a.checkMailer(ctx)
 	}
-	go settle(hs)
 	srv.stopPolicyRefresh = a.startPolicyRefresh(h.policy, policyRefreshInterval)
 	srv.stopActivity = a.startIntrospection(h)
+	// Last: it hands back what starting used, the above included.
+	go settle(hs)
 	return srv, nil
 }
 
