@@ -177,13 +177,18 @@ func (s *Server) Stop() {
 	}
 }
 
+// status reads the server's /proc/PID/status.
+func (s *Server) status() ([]byte, error) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return nil, fmt.Errorf("server not running")
+	}
+	return os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+}
+
 // Memory reads the server's resident set now (VmRSS) and its peak so far
 // (VmHWM), in MiB.
 func (s *Server) Memory() (rss, hwm float64, err error) {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return 0, 0, fmt.Errorf("server not running")
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	data, err := s.status()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -193,10 +198,7 @@ func (s *Server) Memory() (rss, hwm float64, err error) {
 // RssFile is the file-backed part of the resident set (the executable's
 // mapped pages), in MiB.
 func (s *Server) RssFile() (float64, error) {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return 0, fmt.Errorf("server not running")
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	data, err := s.status()
 	if err != nil {
 		return 0, err
 	}
@@ -206,7 +208,7 @@ func (s *Server) RssFile() (float64, error) {
 // MemoryDetail says how the resident set splits (heap and stacks versus
 // the mapped binary), for the log.
 func (s *Server) MemoryDetail() string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	data, err := s.status()
 	if err != nil {
 		return err.Error()
 	}

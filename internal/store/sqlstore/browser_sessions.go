@@ -37,37 +37,44 @@ func (b browserSessionRepo) Lookup(ctx context.Context, sessionID domain.ID) (*d
 	return queryOne(ctx, b.r, scanBrowserSession, `SELECT `+browserSessionColumns+` FROM user_sessions WHERE user_session_id = $1`, idv(sessionID))
 }
 
-var browserSessionWithUserQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `
+// browserSessionWithUser selects a session and its user; the token
+// request's form adds the time of the session's newest authentication,
+// which MAX reads off the index on (user_session_id, created_at).
+const browserSessionWithUserFrom = `
 	FROM user_sessions s JOIN users u ON u.user_id = s.user_id
 	WHERE s.user_session_id = $1`
 
+var (
+	browserSessionWithUserQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) +
+		browserSessionWithUserFrom
+	browserSessionForTokenQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `,
+	(SELECT MAX(a.created_at) FROM user_session_authentications a WHERE a.user_session_id = s.user_session_id)` +
+		browserSessionWithUserFrom
+)
+
 func (b browserSessionRepo) LookupWithUser(ctx context.Context, sessionID domain.ID) (*domain.BrowserSession, *domain.User, error) {
+	return b.lookupWithUser(ctx, browserSessionWithUserQuery, sessionID)
+}
+
+func (b browserSessionRepo) LookupForToken(ctx context.Context, sessionID domain.ID) (*domain.BrowserSession, *domain.User, *time.Time, error) {
+	var authTime *time.Time
+	s, u, err := b.lookupWithUser(ctx, browserSessionForTokenQuery, sessionID, tsn(&authTime))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, u, authTime, nil
+}
+
+// lookupWithUser runs one of the queries above; extra scans the columns
+// that follow the session's and the user's.
+func (b browserSessionRepo) lookupWithUser(ctx context.Context, query string, sessionID domain.ID, extra ...any) (*domain.BrowserSession, *domain.User, error) {
 	var c targets
 	s, _ := scanBrowserSession(&c)
 	u, _ := scanUser(&c)
-	if err := b.r.q.QueryRowContext(ctx, browserSessionWithUserQuery, idv(sessionID)).Scan(c.dst...); err != nil {
+	if err := b.r.q.QueryRowContext(ctx, query, idv(sessionID)).Scan(append(c.dst, extra...)...); err != nil {
 		return nil, nil, b.r.mapErr(err)
 	}
 	return s, u, nil
-}
-
-// The newest authentication's time comes from the index on
-// (user_session_id, created_at): MAX reads its last entry.
-var browserSessionForTokenQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `,
-	(SELECT MAX(a.created_at) FROM user_session_authentications a WHERE a.user_session_id = s.user_session_id)
-	FROM user_sessions s JOIN users u ON u.user_id = s.user_id
-	WHERE s.user_session_id = $1`
-
-func (b browserSessionRepo) LookupForToken(ctx context.Context, sessionID domain.ID) (*domain.BrowserSession, *domain.User, *time.Time, error) {
-	var c targets
-	s, _ := scanBrowserSession(&c)
-	u, _ := scanUser(&c)
-	var authTime *time.Time
-	dst := append(c.dst, tsn(&authTime))
-	if err := b.r.q.QueryRowContext(ctx, browserSessionForTokenQuery, idv(sessionID)).Scan(dst...); err != nil {
-		return nil, nil, nil, b.r.mapErr(err)
-	}
-	return s, u, authTime, nil
 }
 
 func (b browserSessionRepo) Finish(ctx context.Context, s *domain.BrowserSession) error {
