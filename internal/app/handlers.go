@@ -59,6 +59,7 @@ func (a *App) buildHandlers(ctx context.Context) (*handlers, error) {
 	o := &oauth.Handler{
 		Introspection: introspection,
 		Activity:      tracker,
+		ClientCache:   oauth.NewClientCache(a.Store.Invalidations(), a.Clock),
 		Store:         a.Store,
 		Keys:          a.Keys,
 		Encrypter:     a.Encrypter,

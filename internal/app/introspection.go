@@ -31,6 +31,7 @@ func (a *App) startIntrospection(h *handlers) (stop func(context.Context) error)
 	return func(ctx context.Context) error {
 		err := h.oauth.Activity.Stop(ctx)
 		h.oauth.Introspection.Close()
+		h.oauth.ClientCache.Close()
 		stopFollowing()
 		return err
 	}

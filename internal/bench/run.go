@@ -21,7 +21,8 @@ type Options struct {
 	Phase       Phase
 	Concurrency []int // introspection clients; the first also drives the other loads
 	// Only, when not empty, names the phases to run (login, introspection,
-	// flows; refresh runs with flows): for profiling one path.
+	// flows, refresh; refresh rotates the tokens of a flows phase, so it
+	// runs one too): for profiling one path.
 	Only []string
 	Log  io.Writer
 }
@@ -153,9 +154,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		rsaRate, refreshDB, compatDB       float64
 	)
 	refreshDBNote := fmt.Sprintf("the rotation's SQL via database/sql, %d clients", workers)
-	if o.runs("flows") {
+	refresh := make([]string, workers)
+	if o.runs("flows") || o.runs("refresh") {
 		// Authorization-code flows, then rotations of their refresh tokens.
-		refresh := make([]string, workers)
 		rs256 := func() float64 {
 			r, err := RS256Rate(ctx, o.Phase)
 			if err != nil {
@@ -166,6 +167,8 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		rsaRate = m.rate("RS256-2048 signatures", rs256)
 		flows = m.load(ctx, "authorization-code flows", workers, CodeFlowOp(client, srv.Base, seed, workers, refresh))
 		rsaRate = max(rsaRate, m.rate("RS256-2048 signatures", rs256))
+	}
+	if o.runs("refresh") {
 		// The refresh ceiling is the same rotation's writes issued straight
 		// through database/sql: a handler that only reads is no ceiling for a
 		// durable write transaction.
@@ -183,7 +186,6 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		compatBefore := m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))
 		compatRefresh = m.load(ctx, "compat refreshes", workers, CompatRefreshOp(client, srv.Base, seed, compatTokens))
 		compatDB = faster(compatBefore, m.load(ctx, compatCeilWhat, workers, refreshCeil.CompatOp(client, srv.Base, seed, compatTokens))).Rate()
-
 	}
 
 	var handler float64
@@ -248,8 +250,10 @@ func phaseOf(name string) string {
 		return "introspection"
 	case name == "password_login_rps", name == "peak_rss_mib":
 		return "login"
-	case strings.Contains(name, "refresh"), name == "auth_code_flow_rps":
+	case name == "auth_code_flow_rps":
 		return "flows"
+	case strings.Contains(name, "refresh"):
+		return "refresh"
 	}
 	return ""
 }

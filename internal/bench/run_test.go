@@ -22,8 +22,13 @@ func TestOnlyRunKeepsTheAskedPhases(t *testing.T) {
 		t.Errorf("no BENCH_ONLY kept %v, want every row", got)
 	}
 	got := names(onlyRun(Options{Only: []string{"flows"}}, slices.Clone(all)))
-	want := []string{"auth_code_flow_rps", "refresh_rps", "compat_refresh_rps", "idle_rss_mib", "startup_ms"}
+	want := []string{"auth_code_flow_rps", "idle_rss_mib", "startup_ms"}
 	if !slices.Equal(got, want) {
 		t.Errorf("BENCH_ONLY=flows kept %v, want %v", got, want)
+	}
+	got = names(onlyRun(Options{Only: []string{"refresh"}}, slices.Clone(all)))
+	want = []string{"refresh_rps", "compat_refresh_rps", "idle_rss_mib", "startup_ms"}
+	if !slices.Equal(got, want) {
+		t.Errorf("BENCH_ONLY=refresh kept %v, want %v", got, want)
 	}
 }

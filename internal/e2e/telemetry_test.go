@@ -56,10 +56,14 @@ func TestPrometheusServesPoolAndJobMetrics(t *testing.T) {
 		env.RegisterUser("metrics-user", "correct horse battery")
 		env.WaitProvisioned("metrics-user")
 
+		// Nothing above went through HTTP, and a scrape is counted once it
+		// is answered: the request families appear from the second scrape
+		// on, however soon the job finished.
 		var body string
-		env.Eventually("the job outcome in the metrics", func() bool {
+		env.Eventually("the job outcome and a counted request in the metrics", func() bool {
 			body = scrape(t, env.URL("/metrics"))
-			return strings.Contains(body, `jobs_finished_total{kind="`) && strings.Contains(body, `outcome="completed"`)
+			return strings.Contains(body, `jobs_finished_total{kind="`) && strings.Contains(body, `outcome="completed"`) &&
+				strings.Contains(body, "\n# TYPE http_server_requests_total ")
 		})
 		for _, family := range metricFamilies {
 			if !strings.Contains(body, "\n# TYPE "+family+" ") {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/net/html"
 
@@ -50,11 +49,6 @@ const (
 	apiPolicy = "default-src 'none'; frame-ancestors 'none'"
 )
 
-// styleRefreshInterval bounds how long the page policy may lag behind a
-// template reload (SIGHUP), which this package is not told about. Reading
-// the hashes again renders every page sample, about a millisecond.
-const styleRefreshInterval = 5 * time.Second
-
 // formsRedirectingToClient are the pages whose form is answered with a
 // redirect to the client that started the flow: consent answers with a
 // 303 to the OAuth redirect URI, the compat SSO confirmation with a 303 to
@@ -74,7 +68,6 @@ var formsRedirectingToClient = map[string]bool{
 type securityPolicy struct {
 	tpl    *templates.Templates // nil: no page of ours has inline CSS to allow
 	logger *slog.Logger
-	now    func() time.Time // tests move time forward
 
 	refreshing sync.Mutex // held by the one request re-reading the hashes
 	first      sync.Once  // the first reading, on the first page or WarmUp
@@ -83,7 +76,7 @@ type securityPolicy struct {
 
 // pagePolicies are the CSPs of HTML pages for one set of templates.
 type pagePolicies struct {
-	read          time.Time
+	generation    uint64   // of the templates the styles were read from
 	styles        []string // CSP hash sources of the templates' <style> elements
 	withFormCheck string
 	noFormCheck   string // for formsRedirectingToClient
@@ -94,19 +87,21 @@ type pagePolicies struct {
 // before /health could answer. The first HTML page, or Server.WarmUp right
 // after start, reads them.
 func newSecurityPolicy(tpl *templates.Templates, logger *slog.Logger) (*securityPolicy, error) {
-	return &securityPolicy{tpl: tpl, logger: logger, now: time.Now}, nil
+	return &securityPolicy{tpl: tpl, logger: logger}, nil
 }
 
-// firstPolicies reads the styles once. templates.Load rendered every
-// sample already, so this fails only if the templates broke since; then
-// pages get a policy without style hashes until the next refresh.
+// firstPolicies reads the styles once. The tests render every embedded
+// sample and templates.Load every override's, so this fails only if the
+// templates broke since; then pages get a policy without style hashes until
+// the next reload.
 func (p *securityPolicy) firstPolicies() *pagePolicies {
 	p.first.Do(func() {
+		generation := p.generation()
 		styles, err := p.readStyles()
 		if err != nil {
 			p.logger.Error("pages get no inline styles in their Content-Security-Policy", "error", err)
 		}
-		p.pages.Store(newPagePolicies(p.now(), styles))
+		p.pages.Store(newPagePolicies(generation, styles))
 	})
 	return p.pages.Load()
 }
@@ -168,9 +163,9 @@ func inlineElements(page []byte, tag string) []string {
 	}
 }
 
-func newPagePolicies(now time.Time, styles []string) *pagePolicies {
+func newPagePolicies(generation uint64, styles []string) *pagePolicies {
 	return &pagePolicies{
-		read: now, styles: styles,
+		generation: generation, styles: styles,
 		withFormCheck: pagePolicy(styles, true, nil), noFormCheck: pagePolicy(styles, false, nil),
 	}
 }
@@ -216,19 +211,32 @@ func writeSources(b *strings.Builder, directive string, sources []string) {
 	}
 }
 
-// pagePolicies returns the page CSPs, reading the styles again when they
-// may be stale. One request does that while the others use the previous
-// value; on error the previous value stays.
+// generation is the templates' load count (0 without templates).
+func (p *securityPolicy) generation() uint64 {
+	if p.tpl == nil {
+		return 0
+	}
+	return p.tpl.Generation()
+}
+
+// pagePolicies returns the page CSPs, reading the styles again after the
+// templates were reloaded (SIGHUP): reading them renders every page
+// sample, so it is done once per load. One request does that while the
+// others use the previous value; on error the previous value stays until
+// the next reload.
 func (p *securityPolicy) pagePolicies() *pagePolicies {
 	cur := p.pages.Load()
 	if cur == nil {
 		return p.firstPolicies()
 	}
-	now := p.now()
-	if now.Sub(cur.read) < styleRefreshInterval || !p.refreshing.TryLock() {
+	generation := p.generation()
+	if generation == cur.generation || !p.refreshing.TryLock() {
 		return cur
 	}
 	defer p.refreshing.Unlock()
+	if cur = p.pages.Load(); cur.generation == generation {
+		return cur // another request just read them
+	}
 	styles, err := p.readStyles()
 	if err != nil {
 		p.logger.Error("keeping the previous Content-Security-Policy of pages", "error", err)
@@ -236,7 +244,7 @@ func (p *securityPolicy) pagePolicies() *pagePolicies {
 	} else if !slices.Equal(styles, cur.styles) {
 		p.logger.Info("the templates' inline styles changed; pages now allow the new ones")
 	}
-	next := newPagePolicies(now, styles)
+	next := newPagePolicies(generation, styles)
 	p.pages.Store(next)
 	return next
 }

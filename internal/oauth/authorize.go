@@ -76,7 +76,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), templates.Msg("errors.client_id_malformed"))
 		return
 	}
-	client, err := h.Store.Clients().Lookup(ctx, clientID)
+	client, err := h.lookupClient(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		h.Pages.Error(w, r, http.StatusBadRequest, string(ErrInvalidClient), templates.Msg("errors.client_unknown"))
 		return
@@ -138,17 +138,27 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	cur, err := h.Sessions.Current(r)
-	if err != nil {
-		h.serverErrorToClient(w, r, client, cb, err)
-		return
+	// The consent screen is always shown (nothing is remembered), and it
+	// checks the browser session itself, sending the user to the login
+	// page when it has ended: a session cookie is enough to go there, which
+	// spares the database a lookup on every authorization. Only a request
+	// that asks for the registration page when signed out needs to know
+	// now.
+	register := h.Settings.RegistrationEnabled && slices.Contains(req.prompts, "create")
+	signedIn := h.Sessions.HasSessionCookie(r)
+	if signedIn && register {
+		cur, err := h.Sessions.Current(r)
+		if err != nil {
+			h.serverErrorToClient(w, r, client, cb, err)
+			return
+		}
+		signedIn = cur != nil
 	}
 	next := session.ContinueAuthorizationGrant(grant.ID)
 	switch {
-	case cur != nil:
-		// The consent screen is always shown: nothing is remembered.
+	case signedIn:
 		pages.SeeOther(w, r, h.URLs.Relative(routes.Consent(grant.ID.String())))
-	case h.Settings.RegistrationEnabled && slices.Contains(req.prompts, "create"):
+	case register:
 		h.redirectToRegister(w, r, next, grant.LoginHint)
 	default:
 		h.redirectToLogin(w, r, next, grant.LoginHint)

@@ -49,7 +49,7 @@ func (h *Handler) authenticateClient(r *http.Request) (*domain.Client, *Error) {
 	if err != nil {
 		return nil, fail("unknown client")
 	}
-	client, err := h.Store.Clients().Lookup(ctx, id)
+	client, err := h.lookupClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fail("unknown client")
 	}

@@ -37,20 +37,36 @@ func (h *Handler) loadConsent(w http.ResponseWriter, r *http.Request) *consentSt
 		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
 		return nil
 	}
-	// The grant references its client, so a grant found has one.
-	grant, client, err := h.Store.AuthorizationGrants().LookupWithClient(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
-		return nil
-	}
+	// The grant, its client, the browser session and its user in one
+	// read; when that finds nothing, the grant or the session is unknown,
+	// and reading them apart tells which.
+	var (
+		grant  *domain.AuthorizationGrant
+		client *domain.Client
+	)
+	cur, err := h.Sessions.CurrentWith(r, func(sessionID domain.ID) (*domain.BrowserSession, *domain.User, error) {
+		g, c, bs, u, err := h.Store.AuthorizationGrants().LookupForConsent(ctx, id, sessionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return h.Store.BrowserSessions().LookupWithUser(ctx, sessionID)
+		}
+		grant, client = g, c
+		return bs, u, err
+	})
 	if err != nil {
 		h.Pages.InternalError(w, r, err)
 		return nil
 	}
-	cur, err := h.Sessions.Current(r)
-	if err != nil {
-		h.Pages.InternalError(w, r, err)
-		return nil
+	if grant == nil {
+		// The grant references its client, so a grant found has one.
+		grant, client, err = h.Store.AuthorizationGrants().LookupWithClient(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			h.Pages.Error(w, r, http.StatusNotFound, "", templates.Msg("errors.grant_not_found"))
+			return nil
+		}
+		if err != nil {
+			h.Pages.InternalError(w, r, err)
+			return nil
+		}
 	}
 	if cur == nil {
 		h.redirectToLogin(w, r, session.ContinueAuthorizationGrant(grant.ID), grant.LoginHint)

@@ -128,7 +128,7 @@ func (h *Handler) loadDevice(w http.ResponseWriter, r *http.Request) *deviceStat
 		h.redirectToLogin(w, r, session.ContinueDeviceCodeGrant(grant.ID), "")
 		return nil
 	}
-	client, err := h.Store.Clients().Lookup(ctx, grant.ClientID)
+	client, err := h.lookupClient(ctx, grant.ClientID)
 	if err != nil {
 		h.Pages.InternalError(w, r, err)
 		return nil

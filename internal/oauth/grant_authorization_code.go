@@ -47,7 +47,12 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		return nil, e
 	}
 
-	grant, err := h.Store.AuthorizationGrants().FindByCode(ctx, code)
+	grant, approver, err := h.Store.AuthorizationGrants().FindByCodeWithApprover(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		// Unknown, or no browser session approved it (any more): which
+		// one decides the answer below.
+		grant, err = h.Store.AuthorizationGrants().FindByCode(ctx, code)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalidGrant("the authorization code is unknown")
 	}
@@ -81,6 +86,7 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 	return h.issueSession(ctx, r, approvedGrant{
 		client:           client,
 		browserSessionID: grant.BrowserSessionID,
+		approver:         approver,
 		scope:            grant.Scope,
 		nonce:            grant.Nonce,
 		code:             code,
@@ -88,6 +94,10 @@ func (g authorizationCodeGrant) exchange(ctx context.Context, r *http.Request, c
 		kind:             "authorization code",
 		exchange: func(ctx context.Context, tx store.Tx, sessionID domain.ID) error {
 			return raced(tx.AuthorizationGrants().Exchange(ctx, grant, sessionID))
+		},
+		exchangeForSession: func(ctx context.Context, s *domain.Session, access string, expiresAt *time.Time, refresh string) error {
+			_, _, err := h.Store.AuthorizationGrants().ExchangeForSession(ctx, grant, s, access, expiresAt, refresh)
+			return raced(err)
 		},
 	})
 }

@@ -56,6 +56,9 @@ type Handler struct {
 	// introspect_cache.go and activity.go.
 	Introspection *IntrospectionCache
 	Activity      *activity.Tracker
+	// ClientCache keeps the clients looked up (nil: no cache); see
+	// client_cache.go.
+	ClientCache *ClientCache
 
 	clientKeysOnce sync.Once
 	clientKeys     *clientJWKSCache

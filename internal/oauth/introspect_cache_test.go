@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
-	"mas/internal/store"
+	"mas/internal/testdb"
 )
 
 // flushActivity writes the batched session activity now.
@@ -19,20 +19,7 @@ func (e *tokenEnv) flushActivity() {
 
 // followFeed makes the store follow its invalidation feed, as the server
 // does, and waits until it is fresh: from then on the cache answers.
-func (e *tokenEnv) followFeed() {
-	e.t.Helper()
-	f, ok := any(e.db).(store.FeedFollower)
-	if !ok {
-		e.t.Fatal("the store cannot follow its invalidation feed")
-	}
-	e.t.Cleanup(f.StartFollowing(context.Background()))
-	for i := 0; !e.db.Invalidations().Fresh(); i++ {
-		if i == 3000 {
-			e.t.Fatal("the invalidation feed never became fresh")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func (e *tokenEnv) followFeed() { testdb.Follow(e.t, e.db) }
 
 func (e *tokenEnv) cacheHits() uint64 { return e.h.Introspection.Stats().Hits }
 

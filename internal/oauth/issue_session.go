@@ -21,8 +21,11 @@ var errGrantRaced = errors.New("grant exchanged concurrently")
 type approvedGrant struct {
 	client           *domain.Client
 	browserSessionID *domain.ID
-	scope            []string
-	nonce            string
+	// approver, when the caller read it with the grant, is that browser
+	// session; nil has issueSession look it up.
+	approver *store.Approver
+	scope    []string
+	nonce    string
 	// code is the authorization code (for the ID token's c_hash); empty
 	// for the device grant.
 	code string
@@ -33,23 +36,33 @@ type approvedGrant struct {
 	// exchange marks the grant used inside the session's transaction; it
 	// returns errGrantRaced when another request won.
 	exchange func(ctx context.Context, tx store.Tx, sessionID domain.ID) error
+	// exchangeForSession, when set, does what the transaction does when
+	// there are no devices to commit (the session, its tokens and the
+	// grant's exchange) in fewer round trips. It returns errGrantRaced
+	// when another request won.
+	exchangeForSession func(ctx context.Context, s *domain.Session, access string, expiresAt *time.Time, refresh string) error
 }
 
 // issueSession checks that the approving browser session and its user are
 // still valid, creates the devices the scope names on the homeserver,
-// then writes the session, its tokens and the grant's exchange in one
-// transaction.
+// then writes the session, its tokens and the grant's exchange, all or
+// nothing.
 func (h *Handler) issueSession(ctx context.Context, r *http.Request, g approvedGrant) (*tokenResponse, *Error) {
 	if g.browserSessionID == nil {
 		return nil, invalidGrant("the " + g.kind + " is not valid")
 	}
-	browser, user, authTime, err := h.Store.BrowserSessions().LookupForToken(ctx, *g.browserSessionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidGrant("the browser session that approved this " + g.kind + " is gone")
+	approver := g.approver
+	if approver == nil {
+		browser, user, authTime, err := h.Store.BrowserSessions().LookupForToken(ctx, *g.browserSessionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, invalidGrant("the browser session that approved this " + g.kind + " is gone")
+		}
+		if err != nil {
+			return nil, h.serverFault(ctx, "looking up browser session", err)
+		}
+		approver = &store.Approver{Session: browser, User: user, AuthTime: authTime}
 	}
-	if err != nil {
-		return nil, h.serverFault(ctx, "looking up browser session", err)
-	}
+	browser, user, authTime := approver.Session, approver.User, approver.AuthTime
 	// Signing out (or an administrator ending the browser session) between
 	// approval and exchange withdraws the approval.
 	if !browser.Active() {
@@ -103,17 +116,21 @@ func (h *Handler) issueSession(ctx context.Context, r *http.Request, g approvedG
 	if err != nil {
 		return nil, h.serverFault(ctx, "exchanging "+g.kind, err)
 	}
-	err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
-		if _, _, err := tx.Sessions().AddWithTokens(ctx, session, access, &expires, refresh); err != nil {
-			return err
+	if pending == nil && g.exchangeForSession != nil {
+		err = g.exchangeForSession(ctx, session, access, &expires, refresh)
+	} else {
+		err = store.WithTx(ctx, h.Store, func(tx store.Tx) error {
+			if _, _, err := tx.Sessions().AddWithTokens(ctx, session, access, &expires, refresh); err != nil {
+				return err
+			}
+			if err := g.exchange(ctx, tx, session.ID); err != nil {
+				return err
+			}
+			return pending.Done(ctx, tx)
+		})
+		if err != nil {
+			h.forgetOrphanDevices(ctx, user, pending)
 		}
-		if err := g.exchange(ctx, tx, session.ID); err != nil {
-			return err
-		}
-		return pending.Done(ctx, tx)
-	})
-	if err != nil {
-		h.forgetOrphanDevices(ctx, user, pending)
 	}
 	switch {
 	case errors.Is(err, errGrantRaced):

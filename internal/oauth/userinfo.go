@@ -54,7 +54,7 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	client, err := h.Store.Clients().Lookup(r.Context(), session.ClientID)
+	client, err := h.lookupClient(r.Context(), session.ClientID)
 	if err != nil {
 		writeError(w, h.serverFault(r.Context(), "looking up client", err))
 		return

@@ -104,7 +104,15 @@ type sessionCookie struct {
 // key), a finished session, or a user who is locked or deactivated. Only
 // store failures are errors.
 func (m *Manager) Current(r *http.Request) (*Current, error) {
-	cur, err := m.active(r)
+	return m.CurrentWith(r, m.fromStore(r))
+}
+
+// CurrentWith is Current with the browser session and its user read by
+// lookup, which a handler may make read what it needs too, in the same
+// round trip. lookup is called only when the request carries a session
+// cookie; store.ErrNotFound from it means no session.
+func (m *Manager) CurrentWith(r *http.Request, lookup func(id domain.ID) (*domain.BrowserSession, *domain.User, error)) (*Current, error) {
+	cur, err := m.activeWith(r, lookup)
 	if cur == nil || err != nil || !cur.User.IsValid() {
 		return nil, err
 	}
@@ -114,11 +122,22 @@ func (m *Manager) Current(r *http.Request) (*Current, error) {
 // active returns the request's active browser session and its user,
 // whatever the user's state; nil when there is none.
 func (m *Manager) active(r *http.Request) (*Current, error) {
+	return m.activeWith(r, m.fromStore(r))
+}
+
+// fromStore looks a browser session up on its own.
+func (m *Manager) fromStore(r *http.Request) func(id domain.ID) (*domain.BrowserSession, *domain.User, error) {
+	return func(id domain.ID) (*domain.BrowserSession, *domain.User, error) {
+		return m.store.BrowserSessions().LookupWithUser(r.Context(), id)
+	}
+}
+
+func (m *Manager) activeWith(r *http.Request, lookup func(id domain.ID) (*domain.BrowserSession, *domain.User, error)) (*Current, error) {
 	id, ok := m.sessionID(r)
 	if !ok {
 		return nil, nil
 	}
-	bs, u, err := m.store.BrowserSessions().LookupWithUser(r.Context(), id)
+	bs, u, err := lookup(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -129,6 +148,14 @@ func (m *Manager) active(r *http.Request) (*Current, error) {
 		return nil, nil
 	}
 	return &Current{Session: bs, User: u}, nil
+}
+
+// HasSessionCookie reports whether the request carries a valid session
+// cookie, without asking the store whether its session is still active:
+// enough to send the browser on to a page that calls Current anyway.
+func (m *Manager) HasSessionCookie(r *http.Request) bool {
+	_, ok := m.sessionID(r)
+	return ok
 }
 
 func (m *Manager) sessionID(r *http.Request) (domain.ID, bool) {

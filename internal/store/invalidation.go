@@ -10,9 +10,9 @@ import (
 type InvalidationKind string
 
 // The objects whose changes a cache of token facts (the introspection
-// cache) must hear of. Every write that ends, revokes, locks or
-// deactivates one of them records an invalidation in the same
-// transaction.
+// cache) or of clients must hear of. Every write that ends, revokes,
+// locks or deactivates one of them, or changes a client, records an
+// invalidation in the same transaction.
 const (
 	InvalidateUser                InvalidationKind = "user" // locked, unlocked, deactivated, reactivated, changed
 	InvalidateOAuthSession        InvalidationKind = "oauth2-session"
@@ -21,6 +21,7 @@ const (
 	InvalidateCompatAccessToken   InvalidationKind = "compat-access-token"
 	InvalidatePersonalSession     InvalidationKind = "personal-session"
 	InvalidatePersonalAccessToken InvalidationKind = "personal-access-token"
+	InvalidateClient              InvalidationKind = "oauth2-client" // re-synchronised from the configuration, or deleted
 	// InvalidateAll (ID zero) says that invalidations may have been missed:
 	// the feed delivers it whenever it becomes fresh again after a break
 	// (start, lost connection, lease run out), and every cached fact must

@@ -26,6 +26,15 @@ type ClientRepository interface {
 	Delete(ctx context.Context, id domain.ID) error
 }
 
+// Approver is the browser session that approved a grant, with its user and
+// the time of the session's newest authentication (nil if none), the ID
+// token's auth_time.
+type Approver struct {
+	Session  *domain.BrowserSession
+	User     *domain.User
+	AuthTime *time.Time
+}
+
 // AuthorizationGrantRepository persists /authorize requests.
 type AuthorizationGrantRepository interface {
 	// Add stores a new grant, assigning ID and CreatedAt.
@@ -34,9 +43,25 @@ type AuthorizationGrantRepository interface {
 	// LookupWithClient is Lookup that also returns the grant's client, in
 	// one round trip (the consent screen needs both).
 	LookupWithClient(ctx context.Context, id domain.ID) (*domain.AuthorizationGrant, *domain.Client, error)
+	// LookupForConsent is LookupWithClient that also returns a browser
+	// session and its user (BrowserSessionRepository.LookupWithUser), in
+	// one round trip: the consent screen's two reads. ErrNotFound when
+	// either the grant or the session is unknown.
+	LookupForConsent(ctx context.Context, id, browserSessionID domain.ID) (*domain.AuthorizationGrant, *domain.Client, *domain.BrowserSession, *domain.User, error)
 	FindByCode(ctx context.Context, code string) (*domain.AuthorizationGrant, error)
+	// FindByCodeWithApprover is FindByCode that also returns the browser
+	// session that approved the grant, in one round trip (every code
+	// exchange needs both). ErrNotFound also when the grant has no
+	// approving session: FindByCode tells the two apart.
+	FindByCodeWithApprover(ctx context.Context, code string) (*domain.AuthorizationGrant, *Approver, error)
 	Fulfill(ctx context.Context, g *domain.AuthorizationGrant, browserSessionID domain.ID) error
 	Exchange(ctx context.Context, g *domain.AuthorizationGrant, sessionID domain.ID) error
+	// ExchangeForSession is Exchange into a new session stored with its
+	// tokens (as SessionRepository.AddWithTokens), all or nothing: one
+	// statement on PostgreSQL. ErrConflict, with nothing written, when
+	// another request exchanged the grant first.
+	ExchangeForSession(ctx context.Context, g *domain.AuthorizationGrant, s *domain.Session, access string, expiresAt *time.Time,
+		refresh string) (at *domain.AccessToken, rt *domain.RefreshToken, err error)
 	Cancel(ctx context.Context, g *domain.AuthorizationGrant) error
 	// DeleteCreatedBefore removes the grants created before the given
 	// instant, whatever their stage, and says how many went.

@@ -38,6 +38,7 @@ type Templates struct {
 	overrideDir string
 	sets        atomic.Pointer[map[string]*pageSet]
 	emails      atomic.Pointer[map[string]*emailSet] // see emails.go
+	generation  atomic.Uint64                        // successful loads so far
 }
 
 // pageSet is one page's template set, parsed when first rendered: each set
@@ -121,8 +122,14 @@ func (t *Templates) Reload() error {
 	}
 	t.sets.Store(&sets)
 	t.emails.Store(&emails)
+	t.generation.Add(1)
 	return nil
 }
+
+// Generation counts the successful loads (Load, then each Reload): what
+// was derived from the templates, such as the hashes of their inline
+// styles, is stale once it changes.
+func (t *Templates) Generation() uint64 { return t.generation.Load() }
 
 func parsePage(src source, name string) (*template.Template, error) {
 	set := template.New(name).Funcs(funcs)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -75,14 +76,28 @@ func run() error {
 	if only := os.Getenv("BENCH_ONLY"); only != "" {
 		for _, p := range strings.Split(only, ",") {
 			switch p = strings.TrimSpace(p); p {
-			case "login", "introspection", "flows":
+			case "login", "introspection", "flows", "refresh":
 				o.Only = append(o.Only, p)
 			default:
-				return fmt.Errorf("BENCH_ONLY: %q is not a phase (login, introspection, flows)", p)
+				return fmt.Errorf("BENCH_ONLY: %q is not a phase (login, introspection, flows, refresh)", p)
 			}
 		}
 	}
 	o.Log = os.Stderr
+
+	// The load generator shares the cores with the server: its own cost
+	// is worth a look too.
+	if path := os.Getenv("BENCH_CPU_PROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("BENCH_CPU_PROFILE: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("BENCH_CPU_PROFILE: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

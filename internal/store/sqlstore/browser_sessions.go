@@ -47,9 +47,11 @@ const browserSessionWithUserFrom = `
 var (
 	browserSessionWithUserQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) +
 		browserSessionWithUserFrom
-	browserSessionForTokenQuery = `SELECT ` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `,
-	(SELECT MAX(a.created_at) FROM user_session_authentications a WHERE a.user_session_id = s.user_session_id)` +
-		browserSessionWithUserFrom
+	browserSessionForTokenQuery = `SELECT ` + browserSessionForTokenColumns + browserSessionWithUserFrom
+	// browserSessionForTokenColumns are the session s, its user u and the
+	// newest authentication's time.
+	browserSessionForTokenColumns = qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `,
+	(SELECT MAX(a.created_at) FROM user_session_authentications a WHERE a.user_session_id = s.user_session_id)`
 )
 
 func (b browserSessionRepo) LookupWithUser(ctx context.Context, sessionID domain.ID) (*domain.BrowserSession, *domain.User, error) {

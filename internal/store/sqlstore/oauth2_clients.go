@@ -74,7 +74,8 @@ func (c clientRepo) UpsertStatic(ctx context.Context, cl *domain.Client) error {
 	}
 	cl.IsStatic = true
 	var createdAt time.Time
-	err := c.r.q.QueryRowContext(ctx, `INSERT INTO oauth2_clients (`+clientColumns+`) VALUES (`+clientPlaceholders+`)
+	err := c.r.atomically(ctx, func(r repos) error {
+		err := r.q.QueryRowContext(ctx, `INSERT INTO oauth2_clients (`+clientColumns+`) VALUES (`+clientPlaceholders+`)
 		ON CONFLICT (oauth2_client_id) DO UPDATE SET
 			encrypted_client_secret = excluded.encrypted_client_secret,
 			redirect_uris = excluded.redirect_uris,
@@ -99,8 +100,15 @@ func (c clientRepo) UpsertStatic(ctx context.Context, cl *domain.Client) error {
 			is_static = excluded.is_static,
 			metadata_digest = excluded.metadata_digest
 		RETURNING created_at`, c.values(cl)...).Scan(ts(&createdAt))
+		if err != nil {
+			return r.mapErr(err)
+		}
+		// The client may have been cached by every process with its old
+		// settings (redirect URIs, secret, grant types).
+		return r.invalidate(ctx, store.InvalidateClient, cl.ID)
+	})
 	if err != nil {
-		return fmt.Errorf("upsert static oauth2 client %s: %w", cl.ID, c.r.mapErr(err))
+		return fmt.Errorf("upsert static oauth2 client %s: %w", cl.ID, err)
 	}
 	cl.CreatedAt = createdAt
 	return nil
@@ -133,7 +141,7 @@ func (c clientRepo) Delete(ctx context.Context, clientID domain.ID) error {
 		if n == 0 {
 			return store.ErrNotFound
 		}
-		return nil
+		return r.invalidate(ctx, store.InvalidateClient, clientID)
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("delete oauth2 client %s: %w", clientID, err)

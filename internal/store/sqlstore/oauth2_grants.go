@@ -78,9 +78,45 @@ func (a authorizationGrantRepo) LookupWithClient(ctx context.Context, grantID do
 	return g, cl, nil
 }
 
+var authorizationGrantForConsentQuery = `SELECT ` + qualify("g", authorizationGrantColumns) + `, ` + qualify("c", clientColumns) + `,
+	` + qualify("s", browserSessionColumns) + `, ` + qualify("u", userColumns) + `
+	FROM oauth2_authorization_grants g JOIN oauth2_clients c ON c.oauth2_client_id = g.oauth2_client_id,
+		user_sessions s JOIN users u ON u.user_id = s.user_id
+	WHERE g.oauth2_authorization_grant_id = $1 AND s.user_session_id = $2`
+
+func (a authorizationGrantRepo) LookupForConsent(ctx context.Context, grantID, browserSessionID domain.ID) (*domain.AuthorizationGrant, *domain.Client, *domain.BrowserSession, *domain.User, error) {
+	var c targets
+	g, _ := scanAuthorizationGrant(&c)
+	cl, _ := scanClient(&c)
+	s, _ := scanBrowserSession(&c)
+	u, _ := scanUser(&c)
+	if err := a.r.q.QueryRowContext(ctx, authorizationGrantForConsentQuery, idv(grantID), idv(browserSessionID)).Scan(c.dst...); err != nil {
+		return nil, nil, nil, nil, a.r.mapErr(err)
+	}
+	return g, cl, s, u, nil
+}
+
 func (a authorizationGrantRepo) FindByCode(ctx context.Context, code string) (*domain.AuthorizationGrant, error) {
 	return queryOne(ctx, a.r, scanAuthorizationGrant, `SELECT `+authorizationGrantColumns+`
 		FROM oauth2_authorization_grants WHERE authorization_code = $1`, code)
+}
+
+var authorizationGrantWithApproverQuery = `SELECT ` + qualify("g", authorizationGrantColumns) + `, ` + browserSessionForTokenColumns + `
+	FROM oauth2_authorization_grants g
+	JOIN user_sessions s ON s.user_session_id = g.user_session_id
+	JOIN users u ON u.user_id = s.user_id
+	WHERE g.authorization_code = $1`
+
+func (a authorizationGrantRepo) FindByCodeWithApprover(ctx context.Context, code string) (*domain.AuthorizationGrant, *store.Approver, error) {
+	var c targets
+	g, _ := scanAuthorizationGrant(&c)
+	s, _ := scanBrowserSession(&c)
+	u, _ := scanUser(&c)
+	approver := &store.Approver{Session: s, User: u}
+	if err := a.r.q.QueryRowContext(ctx, authorizationGrantWithApproverQuery, code).Scan(append(c.dst, tsn(&approver.AuthTime))...); err != nil {
+		return nil, nil, a.r.mapErr(err)
+	}
+	return g, approver, nil
 }
 
 func (a authorizationGrantRepo) Fulfill(ctx context.Context, g *domain.AuthorizationGrant, browserSessionID domain.ID) error {

@@ -29,22 +29,31 @@ func (o sessionRepo) AddWithTokens(ctx context.Context, s *domain.Session, acces
 	if o.r.s.opts.Dialect != Postgres {
 		return o.addWithTokensOneByOne(ctx, s, access, expiresAt, refresh)
 	}
-	args := o.newSession(s)
-	ats := accessTokenRepo(o)
-	at := ats.newToken(s.ID, access, expiresAt)
-	args = append(args, butSessionID(ats.args(at))...)
+	args, at, rt := o.withTokensArgs(s, access, expiresAt, refresh)
 	query := insertSessionWithAccessQuery
-	var rt *domain.RefreshToken
-	if refresh != "" {
-		rts := refreshTokenRepo(o)
-		rt = rts.newToken(s.ID, &at.ID, refresh)
-		args = append(args, butSessionID(rts.args(rt))...)
+	if rt != nil {
 		query = insertSessionWithTokensQuery
 	}
 	if _, err := o.r.exec(ctx, query, args...); err != nil {
 		return nil, nil, fmt.Errorf("add oauth2 session with tokens: %w", err)
 	}
 	return at, rt, nil
+}
+
+// withTokensArgs assigns s its ID and CreatedAt and returns the values of
+// the combined statements ($1-$15, and $16-$19 when refresh is set) with
+// the tokens they insert; rt is nil when refresh is empty.
+func (o sessionRepo) withTokensArgs(s *domain.Session, access string, expiresAt *time.Time, refresh string) (args []any, at *domain.AccessToken, rt *domain.RefreshToken) {
+	args = o.newSession(s)
+	ats := accessTokenRepo(o)
+	at = ats.newToken(s.ID, access, expiresAt)
+	args = append(args, butSessionID(ats.args(at))...)
+	if refresh != "" {
+		rts := refreshTokenRepo(o)
+		rt = rts.newToken(s.ID, &at.ID, refresh)
+		args = append(args, butSessionID(rts.args(rt))...)
+	}
+	return args, at, rt
 }
 
 // addWithTokensOneByOne is the SQLite path: in process, separate

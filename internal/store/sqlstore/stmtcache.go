@@ -25,6 +25,11 @@ type stmtCache struct {
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared in the background
 	closed  bool
+	// background counts the preparations running in the background, which
+	// close waits for: one may hold a connection, and a connection closed
+	// after the pool is (the last to a SQLite file removes its WAL) would
+	// outlive Close.
+	background sync.WaitGroup
 }
 
 // stmtCacheSize is comfortably above the number of query texts the store
@@ -81,10 +86,12 @@ func (c *stmtCache) getInTx(query string, nargs int) *sql.Stmt {
 	start := !c.closed && !c.pending[query] && len(c.stmts)+len(c.pending) < c.max
 	if start {
 		c.pending[query] = true
+		c.background.Add(1)
 	}
 	c.mu.Unlock()
 	if start {
 		go func() {
+			defer c.background.Done()
 			stmt, err := c.db.PrepareContext(context.Background(), query)
 			c.mu.Lock()
 			delete(c.pending, query)
@@ -114,11 +121,15 @@ func (c *stmtCache) keep(query string, stmt *sql.Stmt) *sql.Stmt {
 	return kept
 }
 
-// close releases the statements; the cache keeps no new ones after it.
+// close releases the statements once the background preparations have
+// ended; the cache keeps no new ones after it.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.background.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, stmt := range c.stmts {
 		stmt.Close()
 	}

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite" // the driver the cache serves
 )
@@ -48,3 +51,69 @@ func TestStmtCacheBound(t *testing.T) {
 		t.Fatal("a closed cache kept a new statement")
 	}
 }
+
+// gatedDriver is the SQLite driver whose Prepare of a text containing
+// "gated" waits for release, after saying so on entered.
+type gatedDriver struct {
+	driver.Driver
+	entered, release chan struct{}
+}
+
+func (d gatedDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.Driver.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return gatedConn{c, d}, nil
+}
+
+type gatedConn struct {
+	driver.Conn
+	d gatedDriver
+}
+
+func (c gatedConn) Prepare(query string) (driver.Stmt, error) {
+	if strings.Contains(query, "gated") {
+		c.d.entered <- struct{}{}
+		<-c.d.release
+	}
+	return c.Conn.Prepare(query)
+}
+
+// close waits for a preparation running in the background: it holds a
+// connection, which must not outlive the store's Close (the last
+// connection to a SQLite file removes its WAL, racing whoever removes the
+// directory next).
+func TestStmtCacheCloseWaitsForBackgroundPrepare(t *testing.T) {
+	probe, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := gatedDriver{Driver: probe.Driver(), entered: make(chan struct{}), release: make(chan struct{})}
+	probe.Close()
+	db := sql.OpenDB(driverConnector{d})
+	defer db.Close()
+	c := newStmtCache(db, 4)
+	if stmt := c.getInTx("SELECT 'gated'", 0); stmt != nil {
+		t.Fatal("getInTx prepared in the foreground")
+	}
+	<-d.entered
+	closed := make(chan struct{})
+	go func() { c.close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("close returned while a background preparation held a connection")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(d.release)
+	<-closed
+	if len(c.stmts) != 0 || len(c.pending) != 0 {
+		t.Fatalf("after close: %d statements kept, %d pending", len(c.stmts), len(c.pending))
+	}
+}
+
+// driverConnector opens a database/sql pool on a driver value.
+type driverConnector struct{ d driver.Driver }
+
+func (c driverConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(":memory:") }
+func (c driverConnector) Driver() driver.Driver                        { return c.d }

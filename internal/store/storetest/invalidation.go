@@ -223,7 +223,13 @@ func testFeedEveryWrite(t *testing.T, a, _ store.Store, clk *clocktest.Fake) {
 			return a.Users().Update(ctx, f.user)
 		}, func(f *fixture) []store.Invalidation { return one(store.InvalidateUser, f.user.ID) }},
 		{"Clients.Delete", func(f *fixture) error { return a.Clients().Delete(ctx, f.client.ID) },
-			func(f *fixture) []store.Invalidation { return one(store.InvalidateOAuthSession, f.session.ID) }},
+			func(f *fixture) []store.Invalidation {
+				return append(one(store.InvalidateOAuthSession, f.session.ID), one(store.InvalidateClient, f.client.ID)...)
+			}},
+		{"Clients.UpsertStatic", func(f *fixture) error {
+			f.client.RedirectURIs = []string{"https://changed.example.com/cb"}
+			return a.Clients().UpsertStatic(ctx, f.client)
+		}, func(f *fixture) []store.Invalidation { return one(store.InvalidateClient, f.client.ID) }},
 	}
 	got := record(t, a)
 	for i, tc := range cases {
