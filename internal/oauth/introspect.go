@@ -171,8 +171,7 @@ func (h *Handler) introspectAccessToken(ctx context.Context, token string, g tok
 	if s.UserID != nil {
 		refs = append(refs, ref(store.InvalidateUser, *s.UserID))
 	}
-	h.cacheAnswer(g, token, &cachedIntrospection{expiresAt: at.ExpiresAt,
-		activity: store.ActivityOAuthSession, sessionID: s.ID}, resp, refs...)
+	h.cacheAnswer(g, token, newCachedIntrospection(at.ExpiresAt, store.ActivityOAuthSession, s.ID), resp, refs...)
 	if at.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*at.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *at.ExpiresAt)
@@ -348,7 +347,7 @@ func (h *Handler) introspectPersonalAccessToken(ctx context.Context, token strin
 	if s.OwnerUserID != nil {
 		refs = append(refs, ref(store.InvalidateUser, *s.OwnerUserID))
 	}
-	h.cacheAnswer(g, token, &cachedIntrospection{expiresAt: pat.ExpiresAt}, resp, refs...)
+	h.cacheAnswer(g, token, newCachedIntrospection(pat.ExpiresAt, "", domain.ZeroID), resp, refs...)
 	if pat.ExpiresAt != nil {
 		resp.Exp = unixSeconds(*pat.ExpiresAt)
 		resp.ExpiresIn = secondsUntil(now, *pat.ExpiresAt)

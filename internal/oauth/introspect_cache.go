@@ -7,6 +7,7 @@ package oauth
 // an unknown or dead token always costs a lookup.
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -20,21 +21,72 @@ import (
 
 // cachedIntrospection is an active answer, encoded without the fields
 // that depend on the time of the question, and the session whose activity
-// a hit records.
+// a hit records. A cache holds 100,000 of them, which the garbage collector
+// scans in every cycle: the encoded forms share one exact-size array, and
+// the expiry is held by value.
 type cachedIntrospection struct {
-	// answer is a compat token's answer with the device in the scope; its
-	// zero value stands for "inactive", when the device cannot be written
-	// so. deviceField, for compat tokens only, is the answer for callers
-	// that take the device in device_id.
-	answer      encodedAnswer
-	deviceField *encodedAnswer
-	expiresAt   *time.Time
-	activity    store.ActivityKind // "" records nothing
-	sessionID   domain.ID
+	body []byte // the encoded forms, one after the other
+	// inScope is the answer (a compat token's with the device in the
+	// scope); its zero value stands for "inactive", when the device
+	// cannot be written so. deviceField, for compat tokens only, is the
+	// answer for callers that take the device in device_id.
+	inScope, deviceField span
+	expiresAt            time.Time          // zero: the token does not expire
+	activity             store.ActivityKind // "" records nothing
+	sessionID            domain.ID
 	// seen is when a hit last handed a sighting to the activity tracker
 	// (Unix nanoseconds): one a second is plenty for a time shown to the
 	// minute, and spares every other hit the tracker's lock.
 	seen atomic.Int64
+}
+
+// span is where one encoded form lies in body: head [start:mid], tail
+// [mid:end], or for a token without expiry the whole answer [start:end].
+// end is 0 for a form that is absent (an answer is never empty).
+type span struct{ start, mid, end uint32 }
+
+func newCachedIntrospection(expiresAt *time.Time, activity store.ActivityKind, sessionID domain.ID) *cachedIntrospection {
+	c := &cachedIntrospection{activity: activity, sessionID: sessionID}
+	if expiresAt != nil {
+		c.expiresAt = *expiresAt
+	}
+	return c
+}
+
+// expiry is the token's expiry, nil when it has none.
+func (c *cachedIntrospection) expiry() *time.Time {
+	if c.expiresAt.IsZero() {
+		return nil
+	}
+	return &c.expiresAt
+}
+
+// add appends an encoded form to body and returns its span.
+func (c *cachedIntrospection) add(a encodedAnswer) span {
+	start := uint32(len(c.body))
+	if a.plain != nil {
+		c.body = append(c.body, a.plain...)
+		end := uint32(len(c.body))
+		return span{start, end, end}
+	}
+	c.body = append(c.body, a.head...)
+	mid := uint32(len(c.body))
+	c.body = append(c.body, a.tail...)
+	return span{start, mid, uint32(len(c.body))}
+}
+
+// seal trims body to its length, once every form was added.
+func (c *cachedIntrospection) seal() { c.body = bytes.Clone(c.body) }
+
+// form returns the encoded form at s, the zero value when it is absent.
+func (c *cachedIntrospection) form(s span) encodedAnswer {
+	switch {
+	case s.end == 0:
+		return encodedAnswer{}
+	case c.expiresAt.IsZero():
+		return encodedAnswer{plain: c.body[s.start:s.end:s.end]}
+	}
+	return encodedAnswer{head: c.body[s.start:s.mid:s.mid], tail: c.body[s.mid:s.end:s.end]}
 }
 
 // IntrospectionCache is the cache the Handler answers introspection from.
@@ -62,9 +114,9 @@ func (h *Handler) serveCached(w http.ResponseWriter, token string, explicitDevic
 	if !ok {
 		return false
 	}
-	a := &c.answer
-	if explicitDeviceID && c.deviceField != nil {
-		a = c.deviceField
+	a := c.form(c.inScope)
+	if explicitDeviceID && c.deviceField.end != 0 {
+		a = c.form(c.deviceField)
 	}
 	if a.plain == nil && a.head == nil {
 		writeIntrospection(w, inactive)
@@ -77,7 +129,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, token string, explicitDevic
 			h.Activity.Record(c.activity, c.sessionID, now, "")
 		}
 	}
-	writeAnswer(w, a, c.expiresAt, now)
+	writeAnswer(w, &a, c.expiry(), now)
 	return true
 }
 
@@ -88,12 +140,10 @@ func (h *Handler) cacheAnswer(g tokencache.Generation, token string, c *cachedIn
 		return
 	}
 	if resp != nil {
-		c.answer = encodeAnswer(resp, c.expiresAt != nil)
+		c.inScope = c.add(encodeAnswer(resp, c.expiry() != nil))
 	}
-	var expires time.Time
-	if c.expiresAt != nil {
-		expires = *c.expiresAt
-	}
+	c.seal()
+	expires := c.expiresAt
 	h.Introspection.Put(g, tokencache.KeyOf(token), c, expires, refs...)
 }
 
@@ -108,9 +158,8 @@ func (h *Handler) cacheCompatAnswer(g tokencache.Generation, token string, at *d
 		return
 	}
 	deviceField, _ := compatIntrospection(s, user, hintAccessToken, at.CreatedAt, true)
-	encoded := encodeAnswer(deviceField, at.ExpiresAt != nil)
-	c := &cachedIntrospection{deviceField: &encoded, expiresAt: at.ExpiresAt,
-		activity: store.ActivityCompatSession, sessionID: s.ID}
+	c := newCachedIntrospection(at.ExpiresAt, store.ActivityCompatSession, s.ID)
+	c.deviceField = c.add(encodeAnswer(deviceField, at.ExpiresAt != nil))
 	inScope, ok := compatIntrospection(s, user, hintAccessToken, at.CreatedAt, false)
 	if !ok {
 		inScope = nil
