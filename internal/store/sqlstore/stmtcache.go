@@ -26,10 +26,14 @@ type stmtCache struct {
 	pending map[string]bool // being prepared in the background
 	closed  bool
 	// background counts the preparations running in the background, which
-	// close waits for: one may hold a connection, and a connection closed
-	// after the pool is (the last to a SQLite file removes its WAL) would
-	// outlive Close.
-	background sync.WaitGroup
+	// close cancels and waits for: one may hold a connection, and a
+	// connection closed after the pool is (the last to a SQLite file
+	// removes its WAL) would outlive Close. Cancelled, one still waiting
+	// for a connection (every connection in a transaction) gives up at
+	// once, so Close never waits on an open transaction.
+	background       sync.WaitGroup
+	backgroundCtx    context.Context
+	cancelBackground context.CancelFunc
 }
 
 // stmtCacheSize is comfortably above the number of query texts the store
@@ -41,7 +45,9 @@ const stmtCacheSize = 256
 const maxCachedArgs = 64
 
 func newStmtCache(db *sql.DB, max int) *stmtCache {
-	return &stmtCache{db: db, max: max, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &stmtCache{db: db, max: max, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{},
+		backgroundCtx: ctx, cancelBackground: cancel}
 }
 
 // lookup returns the statement prepared for query, or nil; full when no
@@ -92,7 +98,7 @@ func (c *stmtCache) getInTx(query string, nargs int) *sql.Stmt {
 	if start {
 		go func() {
 			defer c.background.Done()
-			stmt, err := c.db.PrepareContext(context.Background(), query)
+			stmt, err := c.db.PrepareContext(c.backgroundCtx, query)
 			c.mu.Lock()
 			delete(c.pending, query)
 			c.mu.Unlock()
@@ -127,6 +133,7 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
+	c.cancelBackground()
 	c.background.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -117,3 +117,32 @@ type driverConnector struct{ d driver.Driver }
 
 func (c driverConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(":memory:") }
 func (c driverConnector) Driver() driver.Driver                        { return c.d }
+
+// close does not wait for a preparation still waiting for a connection:
+// with every connection in a transaction, that could be for ever (and is,
+// when the goroutine closing the store owns the transaction).
+func TestStmtCacheCloseDoesNotWaitForATransaction(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the test's end
+	c := newStmtCache(db, 4)
+	if stmt := c.getInTx("SELECT 1", 0); stmt != nil {
+		t.Fatal("getInTx prepared in the foreground")
+	}
+	closed := make(chan struct{})
+	go func() { c.close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close waited for the open transaction's connection")
+	}
+}
