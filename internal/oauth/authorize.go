@@ -133,7 +133,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.Pages.Limited(w, r, limited)
 		return
 	}
-	if err := h.Store.AuthorizationGrants().Add(ctx, grant); err != nil {
+	if err := h.Store.AuthorizationGrants().AddRequest(ctx, grant); err != nil {
 		h.serverErrorToClient(w, r, client, cb, err)
 		return
 	}

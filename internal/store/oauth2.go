@@ -39,6 +39,13 @@ type Approver struct {
 type AuthorizationGrantRepository interface {
 	// Add stores a new grant, assigning ID and CreatedAt.
 	Add(ctx context.Context, g *domain.AuthorizationGrant) error
+	// AddRequest is Add for a grant /authorize has just received. On
+	// PostgreSQL its commit does not wait for the write-ahead log to reach
+	// the disk (synchronous_commit off for that one statement): a database
+	// crash within a fraction of a second may lose it, which is as if the
+	// request had not been made (the user starts again), and the durable
+	// commit that fulfils it flushes it too. Inside a transaction it is Add.
+	AddRequest(ctx context.Context, g *domain.AuthorizationGrant) error
 	Lookup(ctx context.Context, id domain.ID) (*domain.AuthorizationGrant, error)
 	// LookupWithClient is Lookup that also returns the grant's client, in
 	// one round trip (the consent screen needs both).
