@@ -235,32 +235,39 @@ func TestAuthorizationCodeReplay(t *testing.T) {
 	}
 }
 
+// TestAuthorizationCodeConcurrentExchange presents one code from many
+// requests at once, with a device in the scope (the exchange in a
+// transaction) and without (one statement on PostgreSQL): one wins, and
+// only its session and token are written.
 func TestAuthorizationCodeConcurrentExchange(t *testing.T) {
-	e := newTokenEnv(t)
-	c := e.client()
-	g := e.fulfilledGrant(c, e.login(e.user("alice")), grantOpts{})
-	const n = 6
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { codes[i] = e.tokenRequest(codeForm(c, g)).Code })
-	}
-	wg.Wait()
-	ok := 0
-	for _, code := range codes {
-		switch code {
-		case http.StatusOK:
-			ok++
-		case http.StatusBadRequest:
-		default:
-			t.Fatalf("statuses = %v", codes)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d exchanges of one code succeeded (statuses %v)", ok, codes)
-	}
-	if s := e.count(`SELECT COUNT(*) FROM oauth2_sessions`); s != 1 {
-		t.Fatalf("%d sessions", s)
+	for name, opts := range map[string]grantOpts{"device": {}, "no device": noDeviceScope} {
+		t.Run(name, func(t *testing.T) {
+			e := newTokenEnv(t)
+			c := e.client()
+			g := e.fulfilledGrant(c, e.login(e.user("alice")), opts)
+			const n = 8
+			statuses := make([]int, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { statuses[i] = e.tokenRequest(codeForm(c, g)).Code })
+			}
+			wg.Wait()
+			ok := 0
+			for _, s := range statuses {
+				switch s {
+				case http.StatusOK:
+					ok++
+				case http.StatusBadRequest:
+				default:
+					t.Fatalf("statuses = %v", statuses)
+				}
+			}
+			sessions, tokens := e.count(`SELECT COUNT(*) FROM oauth2_sessions`), e.count(`SELECT COUNT(*) FROM oauth2_access_tokens`)
+			if ok != 1 || sessions != 1 || tokens != 1 {
+				t.Fatalf("%d of %d exchanges succeeded (%v), %d sessions and %d access tokens written; want 1 of each",
+					ok, n, statuses, sessions, tokens)
+			}
+		})
 	}
 }
 
