@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"mas/internal/oauth"
-	"mas/internal/testdb"
+	"mas/internal/store/storetest"
 )
 
 // TestClientCacheFollowsChanges: with the store following its feed, the
@@ -17,7 +17,7 @@ import (
 func TestClientCacheFollowsChanges(t *testing.T) {
 	e := newHumanEnv(t, humanOptions{})
 	ctx := context.Background()
-	testdb.Follow(t, e.store)
+	storetest.Follow(t, e.store)
 	e.h.ClientCache = oauth.NewClientCache(e.store.Invalidations(), e.clock)
 	t.Cleanup(e.h.ClientCache.Close)
 

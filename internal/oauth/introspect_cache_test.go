@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"mas/internal/domain"
-	"mas/internal/testdb"
+	"mas/internal/store/storetest"
 )
 
 // flushActivity writes the batched session activity now.
@@ -19,7 +19,7 @@ func (e *tokenEnv) flushActivity() {
 
 // followFeed makes the store follow its invalidation feed, as the server
 // does, and waits until it is fresh: from then on the cache answers.
-func (e *tokenEnv) followFeed() { testdb.Follow(e.t, e.db) }
+func (e *tokenEnv) followFeed() { storetest.Follow(e.t, e.db) }
 
 func (e *tokenEnv) cacheHits() uint64 { return e.h.Introspection.Stats().Hits }
 

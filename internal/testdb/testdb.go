@@ -37,7 +37,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -245,22 +244,4 @@ func templateName() (string, error) {
 		fmt.Fprintf(h, "river %d %q\n", m.Version, m.SQLUp)
 	}
 	return "mas_tmpl_" + hex.EncodeToString(h.Sum(nil)[:8]), nil
-}
-
-// Follow makes s follow its invalidation feed, as the server does, until
-// the test ends, and waits until the feed is fresh: from then on the
-// caches that follow it answer.
-func Follow(t testing.TB, s store.Store) {
-	t.Helper()
-	f, ok := s.(store.FeedFollower)
-	if !ok {
-		t.Fatalf("testdb: %T cannot follow its invalidation feed", s)
-	}
-	t.Cleanup(f.StartFollowing(context.Background()))
-	for i := 0; !s.Invalidations().Fresh(); i++ {
-		if i == 3000 {
-			t.Fatal("testdb: the invalidation feed never became fresh")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -40,7 +40,6 @@ func exchangeGrantQuery(insert string, next int) string {
 func (a authorizationGrantRepo) ExchangeForSession(ctx context.Context, g *domain.AuthorizationGrant, s *domain.Session,
 	access string, expiresAt *time.Time, refresh string,
 ) (*domain.AccessToken, *domain.RefreshToken, error) {
-	sessions := sessionRepo(a)
 	if a.r.s.opts.Dialect != Postgres {
 		// In process, separate statements cost no round trips; the session
 		// goes first, as the grant references it.
@@ -57,7 +56,7 @@ func (a authorizationGrantRepo) ExchangeForSession(ctx context.Context, g *domai
 		}
 		return at, rt, nil
 	}
-	args, at, rt := sessions.withTokensArgs(s, access, expiresAt, refresh)
+	args, at, rt := sessionRepo(a).withTokensArgs(s, access, expiresAt, refresh)
 	next := *g
 	if err := next.Exchange(a.r.now(), s.ID); err != nil {
 		return nil, nil, err

@@ -12,16 +12,23 @@ import (
 	_ "modernc.org/sqlite" // the driver the cache serves
 )
 
-// The cache keeps at most max texts; the others still run, unprepared.
-// Once closed it keeps nothing more.
-func TestStmtCacheBound(t *testing.T) {
-	ctx := context.Background()
+// oneConnection is an in-memory SQLite pool of one connection.
+func oneConnection(t *testing.T) *sql.DB {
+	t.Helper()
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
+	return db
+}
+
+// The cache keeps at most max texts; the others still run, unprepared.
+// Once closed it keeps nothing more.
+func TestStmtCacheBound(t *testing.T) {
+	ctx := context.Background()
+	db := oneConnection(t)
 	c := newStmtCache(db, 2)
 	q := cachedDB{c}
 	answer := func(i int) {
@@ -123,12 +130,7 @@ func (c driverConnector) Driver() driver.Driver                        { return 
 // when the goroutine closing the store owns the transaction).
 func TestStmtCacheCloseDoesNotWaitForATransaction(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db := oneConnection(t)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

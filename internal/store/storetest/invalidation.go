@@ -81,9 +81,11 @@ func (r *recorder) reset() {
 	r.mu.Unlock()
 }
 
-// follow starts b following and waits until it is fresh (a condition, not
-// a timing: the bound only keeps a broken feed from hanging the test).
-func follow(t *testing.T, s store.Store) (stop func()) {
+// Follow makes s follow its invalidation feed, as the server does, until
+// stop or the test's end, and waits until the feed is fresh: from then on
+// the caches that follow it answer (a condition, not a timing: the bound
+// only keeps a broken feed from hanging the test).
+func Follow(t testing.TB, s store.Store) (stop func()) {
 	t.Helper()
 	f, ok := s.(store.FeedFollower)
 	if !ok {
@@ -104,7 +106,7 @@ func testFeedFresh(t *testing.T, a, b store.Store, clk *clocktest.Fake) {
 		t.Fatal("fresh before following")
 	}
 	got := record(t, b)
-	stop := follow(t, b)
+	stop := Follow(t, b)
 	if !got.has(store.Invalidation{Kind: store.InvalidateAll}) {
 		t.Error("becoming fresh did not deliver InvalidateAll first")
 	}
@@ -161,7 +163,7 @@ func testFeedReachesFollower(t *testing.T, a, b store.Store, clk *clocktest.Fake
 	ctx := context.Background()
 	f := newFixture(t, a, clk, "alice")
 	local, remote := record(t, a), record(t, b)
-	follow(t, b)
+	Follow(t, b)
 
 	// Called on the store: its own transaction.
 	must(t, a.AccessTokens().Revoke(ctx, f.access))
@@ -263,7 +265,7 @@ func testFeedRollback(t *testing.T, a, b store.Store, clk *clocktest.Fake) {
 	ctx := context.Background()
 	f := newFixture(t, a, clk, "alice")
 	local, remote := record(t, a), record(t, b)
-	follow(t, b)
+	Follow(t, b)
 
 	tx, err := a.Begin(ctx)
 	must(t, err)
@@ -284,7 +286,7 @@ func testFeedStoppedFollower(t *testing.T, a, b store.Store, clk *clocktest.Fake
 	ctx := context.Background()
 	f := newFixture(t, a, clk, "alice")
 	remote := record(t, b)
-	stop := follow(t, b)
+	stop := Follow(t, b)
 	stop()
 	must(t, a.AccessTokens().Revoke(ctx, f.access))
 	if len(remote.objects()) != 0 {
@@ -292,7 +294,7 @@ func testFeedStoppedFollower(t *testing.T, a, b store.Store, clk *clocktest.Fake
 	}
 	// Following again starts over: InvalidateAll, then new writes only.
 	remote.reset()
-	follow(t, b)
+	Follow(t, b)
 	if !remote.has(store.Invalidation{Kind: store.InvalidateAll}) {
 		t.Fatal("following again did not deliver InvalidateAll")
 	}
@@ -310,7 +312,7 @@ func testFeedClean(t *testing.T, a, b store.Store, clk *clocktest.Fake) {
 		t.Fatalf("%d rows recorded, want 1", n)
 	}
 	clk.Advance(time.Hour)
-	follow(t, b)
+	Follow(t, b)
 	for deadline := time.Now().Add(20 * time.Second); countRows(t, a, clk, "cache_invalidations") != 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("an hour-old invalidation was never deleted")

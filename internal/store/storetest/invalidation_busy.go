@@ -24,7 +24,7 @@ func RunFreshWhileWritesWait(t *testing.T, open PairOpener, block WriteBlocker) 
 	a, b := open(t, clk)
 	f := newFixture(t, a, clk, "alice")
 	remote := record(t, b)
-	follow(t, b)
+	Follow(t, b)
 
 	release := block(t, bulkDB(t, &H{S: a, Clock: clk}))
 	// Long enough for a lease that needed a heartbeat written to run out.
